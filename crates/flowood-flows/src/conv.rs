@@ -1,0 +1,71 @@
+//! A 2-D convolution with zero "same" padding and host-side initialisation.
+
+use burn::module::{Module, Param};
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor};
+use rand::Rng;
+
+use crate::param_init::{normal_values, trainable};
+
+/// Square-kernel convolution, stride 1, zero padding that keeps the spatial size.
+///
+/// Built here rather than with `burn::nn::conv::Conv2d` so that weights are drawn from the
+/// seeded host RNG: a model built from a seed is then identical on every backend.
+#[derive(Module, Debug)]
+pub struct SameConv {
+    /// `[C_out, C_in, k, k]`.
+    pub weight: Param<Tensor<4>>,
+    /// `[C_out]`, absent for convolutions followed by ActNorm.
+    pub bias: Option<Param<Tensor<1>>>,
+}
+
+/// How a [`SameConv`] starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConvInit {
+    /// Weights `N(0, std^2)`, no bias.
+    Normal {
+        /// Standard deviation of the weights.
+        std: f64,
+    },
+    /// Weights and bias zero (the last layer of a coupling network, so couplings start as identity).
+    Zero,
+}
+
+impl SameConv {
+    /// A `kernel x kernel` convolution from `c_in` to `c_out` channels.
+    pub fn new(
+        c_in: usize,
+        c_out: usize,
+        kernel: usize,
+        init: ConvInit,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Self {
+        let shape = [c_out, c_in, kernel, kernel];
+        let n = shape.iter().product();
+        match init {
+            ConvInit::Normal { std } => Self {
+                weight: trainable(normal_values(rng, n, std), shape, device),
+                bias: None,
+            },
+            ConvInit::Zero => Self {
+                weight: trainable(vec![0.0; n], shape, device),
+                bias: Some(trainable(vec![0.0; c_out], [c_out], device)),
+            },
+        }
+    }
+
+    /// Applies the convolution.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [_, _, k, _] = self.weight.dims();
+        let pad = k / 2;
+        let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
+        conv2d(
+            x,
+            self.weight.val(),
+            self.bias.as_ref().map(Param::val),
+            options,
+        )
+    }
+}

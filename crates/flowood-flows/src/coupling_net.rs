@@ -1,0 +1,95 @@
+//! The convolutional network that predicts a coupling's shift and scale.
+
+use burn::module::{Module, Param};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use rand::Rng;
+
+use crate::actnorm::ActNorm;
+use crate::conv::{ConvInit, SameConv};
+use crate::error::FlowError;
+use crate::param_init::trainable;
+
+/// Standard deviation of the hidden convolutions' initial weights (method.md).
+const HIDDEN_INIT_STD: f64 = 0.05;
+/// The output is multiplied by `exp(OUTPUT_LOG_SCALE_FACTOR * logs)`.
+const OUTPUT_LOG_SCALE_FACTOR: f64 = 3.0;
+
+/// conv3x3 -> ActNorm -> ReLU -> conv1x1 -> ActNorm -> ReLU -> zero-init conv3x3 `* exp(3 logs)`.
+///
+/// The last convolution (weights and bias) and `logs` start at zero, so a fresh coupling
+/// is the identity map.
+#[derive(Module, Debug)]
+pub struct CouplingNet {
+    /// 3x3, input -> hidden, no bias.
+    pub conv_in: SameConv,
+    /// Per-channel ActNorm after `conv_in`.
+    pub norm_in: ActNorm,
+    /// 1x1, hidden -> hidden, no bias.
+    pub conv_hidden: SameConv,
+    /// Per-channel ActNorm after `conv_hidden`.
+    pub norm_hidden: ActNorm,
+    /// 3x3, hidden -> output, with bias, zero-initialised.
+    pub conv_out: SameConv,
+    /// `[1, C_out, 1, 1]` per-channel log-scale of the output, zero-initialised.
+    pub out_logs: Param<Tensor<4>>,
+}
+
+impl CouplingNet {
+    /// A network from `c_in` to `c_out` channels through `hidden` channels.
+    pub fn new(
+        c_in: usize,
+        hidden: usize,
+        c_out: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<Self, FlowError> {
+        if hidden == 0 {
+            return Err(FlowError::ZeroSize {
+                what: "coupling hidden channels",
+            });
+        }
+        let normal = ConvInit::Normal {
+            std: HIDDEN_INIT_STD,
+        };
+        Ok(Self {
+            conv_in: SameConv::new(c_in, hidden, 3, normal, rng, device),
+            norm_in: ActNorm::per_channel(hidden, device)?,
+            conv_hidden: SameConv::new(hidden, hidden, 1, normal, rng, device),
+            norm_hidden: ActNorm::per_channel(hidden, device)?,
+            conv_out: SameConv::new(hidden, c_out, 3, ConvInit::Zero, rng, device),
+            out_logs: trainable(vec![0.0; c_out], [1, c_out, 1, 1], device),
+        })
+    }
+
+    /// Computes the network output for the conditioning half `xa`.
+    pub fn forward(&self, xa: Tensor<4>) -> Tensor<4> {
+        let h = relu(self.norm_in.normalize(self.conv_in.forward(xa)));
+        let h = relu(self.norm_hidden.normalize(self.conv_hidden.forward(h)));
+        self.output(h)
+    }
+
+    /// Initialises both ActNorms from the data, then computes the output.
+    pub fn initialize(self, xa: Tensor<4>) -> (Self, Tensor<4>) {
+        let (norm_in, h) = self.norm_in.initialize_normalize(self.conv_in.forward(xa));
+        let (norm_hidden, h) = self
+            .norm_hidden
+            .initialize_normalize(self.conv_hidden.forward(relu(h)));
+        let net = Self {
+            norm_in,
+            norm_hidden,
+            ..self
+        };
+        let out = net.output(relu(h));
+        (net, out)
+    }
+
+    fn output(&self, h: Tensor<4>) -> Tensor<4> {
+        let scale = self
+            .out_logs
+            .val()
+            .mul_scalar(OUTPUT_LOG_SCALE_FACTOR)
+            .exp();
+        self.conv_out.forward(h) * scale
+    }
+}

@@ -1,0 +1,72 @@
+//! Host-side parameter construction, so a model built from a seed is identical on every backend.
+
+use burn::module::{Param, ParamId};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// A trainable parameter holding `values` with the given shape.
+///
+/// Values are given in f64 so a device configured for f64 keeps them exactly.
+pub fn trainable<const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+    device: &Device,
+) -> Param<Tensor<D>> {
+    Param::from_tensor(host_tensor(values, shape, device))
+}
+
+/// An integer buffer: saved with the model, never trained.
+///
+/// Fixed state (the LU permutation and signs, the ActNorm "initialised" marker) is stored as
+/// integer parameters, so every float parameter of a flowood model is trainable.
+pub fn buffer<const D: usize>(
+    values: Vec<i64>,
+    shape: [usize; D],
+    device: &Device,
+) -> Param<Tensor<D, Int>> {
+    Param::initialized(
+        ParamId::new(),
+        Tensor::from_data(TensorData::new(values, shape), device),
+    )
+}
+
+/// A tensor in the device's default float type built from host values.
+pub fn host_tensor<const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+    device: &Device,
+) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// Reads a tensor back to the host as f64 values (row-major).
+pub fn to_host<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
+    tensor
+        .into_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .unwrap_or_default()
+}
+
+/// Samples `n` values from `N(0, std^2)` with the host RNG.
+pub fn normal_values(rng: &mut impl Rng, n: usize, std: f64) -> Vec<f64> {
+    (0..n)
+        .map(|_| std * rng.sample::<f64, _>(StandardNormal))
+        .collect()
+}
+
+/// Replaces the value of a trainable parameter, keeping its id (used by data-dependent init).
+///
+/// `Param::map` detaches the new value, so gradient tracking is switched back on explicitly.
+pub fn retrain<const D: usize>(param: Param<Tensor<D>>, value: Tensor<D>) -> Param<Tensor<D>> {
+    param.map(|_| value.detach()).set_require_grad(true)
+}
+
+/// Replaces the value of an integer buffer, keeping its id.
+pub fn rebuffer<const D: usize>(
+    param: Param<Tensor<D, Int>>,
+    value: Tensor<D, Int>,
+) -> Param<Tensor<D, Int>> {
+    param.map(|_| value)
+}

@@ -1,0 +1,60 @@
+//! Errors of the multiscale Glow.
+
+use std::path::PathBuf;
+
+use flowood_flows::FlowError;
+use thiserror::Error;
+
+/// Everything that can go wrong building, running, saving or loading a [`crate::Glow`].
+#[derive(Debug, Error)]
+pub enum GlowError {
+    /// A layer could not be built.
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    /// A configuration field is out of range.
+    #[error("invalid Glow configuration: {field} {reason}")]
+    InvalidConfig {
+        /// The offending field of [`crate::GlowConfig`].
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Each scale halves the image, so its size must be divisible by `2^levels`.
+    #[error("image size {size} is not divisible by 2^{levels} = {factor} (one squeeze per scale)")]
+    ImageSizeNotDivisible {
+        /// Configured image size.
+        size: usize,
+        /// Configured number of scales.
+        levels: usize,
+        /// `2^levels`.
+        factor: usize,
+    },
+    /// A tensor handed to the model has the wrong shape.
+    #[error("tensor `{tensor}` has shape {found:?}, expected {expected}")]
+    Shape {
+        /// Which tensor (e.g. `x`, `latents[1]`).
+        tensor: String,
+        /// The shape that was passed.
+        found: Vec<usize>,
+        /// The expected shape, in words (`[B, 1, 32, 32]` with any B >= 1).
+        expected: String,
+    },
+    /// An argument is out of range (e.g. zero samples, non-finite temperature).
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// The argument.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing a model file failed.
+    #[error("{action} {path}: {reason}")]
+    Io {
+        /// What was being done (`saving model to`, `loading weights from`...).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error, as text.
+        reason: String,
+    },
+}

@@ -1,0 +1,52 @@
+//! Multiscale Glow with a typed per-scale log-likelihood, for
+//! [flowood](https://crates.io/crates/flowood).
+//!
+//! ```no_run
+//! use burn::tensor::{Device, Tensor};
+//! use flowood_glow::GlowConfig;
+//!
+//! # fn main() -> Result<(), flowood_glow::GlowError> {
+//! let device = Device::default();
+//! let glow = GlowConfig::small(1).init(&device, 42)?;
+//! let x = Tensor::<4>::zeros([8, 1, 32, 32], &device);
+//! let glow = glow.initialize(&[x.clone()])?;
+//! let ll = glow.log_likelihood(x)?.to_host();
+//! for (i, scale) in ll.scales.iter().enumerate() {
+//!     println!("lp_{} = {:?}", i + 1, scale.lp);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Tensor names (safetensors)
+//! [`Glow::export_safetensors`] writes one tensor per parameter, named by its path:
+//! - `levels.{i}.steps.{k}.actnorm.{bias,log_scale,initialized}`: ActNorm of step k of scale i
+//!   (`bias`, `log_scale` are `[1, C, 1, 1]`; `y = exp(log_scale) * (x + bias)`);
+//! - `levels.{i}.steps.{k}.invconv.{permutation,sign,lower,upper,log_s}`: LU 1x1 conv,
+//!   `W = P (tril(lower, -1) + I) (triu(upper, 1) + diag(sign * exp(log_s)))`, with
+//!   `P[r] = I[permutation[r]]`;
+//! - `levels.{i}.steps.{k}.coupling.net.{conv_in,conv_hidden,conv_out}.{weight,bias}`,
+//!   `...coupling.net.{norm_in,norm_hidden}.{bias,log_scale,initialized}` and
+//!   `...coupling.net.out_logs`: the coupling network (PyTorch conv weight layout);
+//! - `priors.{i}.actnorm.{bias,log_scale,initialized}` (paper prior, `[1, C, H, W]`),
+//!   `priors.{i}.conv.{weight,bias}` (conditional split prior) or `priors.{i}.mean_logs`
+//!   (learned top prior).
+//!
+//! Integer tensors (`initialized`, `permutation`, `sign`) are buffers; all float tensors are
+//! trained. The configuration is stored as JSON in the metadata key [`CONFIG_METADATA_KEY`].
+
+pub mod config;
+pub mod error;
+pub mod glow;
+pub mod likelihood;
+pub mod persist;
+pub mod prior;
+pub mod scale;
+
+pub use config::{GlowConfig, PriorKind};
+pub use error::GlowError;
+pub use flowood_flows::CouplingKind;
+pub use glow::{Encoded, Glow};
+pub use likelihood::{LogLikelihood, LogLikelihoodValues, ScaleTerms, ScaleValues};
+pub use persist::{CONFIG_METADATA_KEY, config_path};
+pub use prior::{PriorTerms, ScalePrior};
+pub use scale::ScaleFlow;

@@ -1,0 +1,120 @@
+//! Saving and loading a Glow: Burn's burnpack format, and safetensors for other frameworks.
+//!
+//! Files are written to a temporary file in the destination folder, then renamed, so a crash
+//! never leaves a half-written model behind.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::{ModuleSnapshot, SafetensorsStore};
+use burn::tensor::Device;
+
+use crate::config::GlowConfig;
+use crate::error::GlowError;
+use crate::glow::Glow;
+
+/// Metadata key holding the JSON [`GlowConfig`] in exported safetensors files.
+pub const CONFIG_METADATA_KEY: &str = "flowood.glow_config";
+
+impl Glow {
+    /// Saves the weights (burnpack, at `path`) and the configuration (JSON, at
+    /// [`config_path`]`(path)`), each through a temporary file and a rename.
+    pub fn save(&self, path: &Path) -> Result<(), GlowError> {
+        let json = serde_json::to_string_pretty(&self.config)
+            .map_err(|e| io_err("serialising config for", path, e))?;
+        write_atomically(&config_path(path), "saving config to", |tmp| {
+            std::fs::write(tmp, &json).map_err(|e| e.to_string())
+        })?;
+        write_atomically(path, "saving model to", |tmp| {
+            self.clone().save_file(tmp).map_err(|e| e.to_string())
+        })
+    }
+
+    /// Loads a model saved by [`Glow::save`] onto `device`, configuration included.
+    ///
+    /// The data-dependent initialisation state is part of the file, so a loaded model is not
+    /// re-initialised by [`Glow::initialize`].
+    pub fn load(path: &Path, device: &Device) -> Result<Self, GlowError> {
+        let cfg = config_path(path);
+        let json = std::fs::read_to_string(&cfg).map_err(|e| io_err("reading config", &cfg, e))?;
+        let config: GlowConfig =
+            serde_json::from_str(&json).map_err(|e| io_err("parsing config", &cfg, e))?;
+        config.init(device, 0)?.load_weights(path)
+    }
+
+    /// Loads weights saved by [`Glow::save`] into this model (same configuration).
+    pub fn load_weights(self, path: &Path) -> Result<Self, GlowError> {
+        self.try_load_file(path)
+            .map_err(|e| io_err("loading model from", path, e))
+    }
+
+    /// Exports the weights as safetensors with stable names (see the crate docs), the
+    /// configuration stored as JSON under the metadata key [`CONFIG_METADATA_KEY`].
+    pub fn export_safetensors(&self, path: &Path) -> Result<(), GlowError> {
+        let json = serde_json::to_string(&self.config)
+            .map_err(|e| io_err("serialising config for", path, e))?;
+        write_atomically(path, "exporting safetensors to", |tmp| {
+            let mut store = SafetensorsStore::from_file(tmp)
+                .skip_enum_variants(true)
+                .metadata(CONFIG_METADATA_KEY, json.clone());
+            self.save_into(&mut store).map_err(|e| e.to_string())
+        })
+    }
+
+    /// Imports weights exported by [`Glow::export_safetensors`] (or written by another
+    /// framework under the same names) into this model. Every tensor must be present with the
+    /// right shape.
+    pub fn import_safetensors(mut self, path: &Path) -> Result<Self, GlowError> {
+        let mut store = SafetensorsStore::from_file(path).skip_enum_variants(true);
+        let result = self
+            .load_from(&mut store)
+            .map_err(|e| io_err("importing safetensors from", path, e))?;
+        if !result.errors.is_empty() || !result.missing.is_empty() {
+            return Err(io_err(
+                "importing safetensors from",
+                path,
+                format!("{result}"),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// Where [`Glow::save`] puts the configuration for a model file `path`: `path` with
+/// extension `json`.
+pub fn config_path(path: &Path) -> PathBuf {
+    path.with_extension("json")
+}
+
+fn io_err(action: &'static str, path: &Path, e: impl ToString) -> GlowError {
+    GlowError::Io {
+        action,
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Writes `path` by calling `write` on a temporary path in the same folder, then renaming.
+fn write_atomically(
+    path: &Path,
+    action: &'static str,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), GlowError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io_err(action, path, "not a file path"))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    write(&tmp).map_err(|e| io_err(action, path, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err(action, path, e)
+    })
+}

@@ -1,0 +1,1 @@
+pub use flowood_flows as flows;
