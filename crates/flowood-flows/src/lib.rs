@@ -10,6 +10,7 @@
 //! from a seeded host RNG, so the same seed gives the same model on every backend.
 
 pub mod actnorm;
+pub mod check;
 pub mod conv;
 pub mod coupling;
 pub mod coupling_net;

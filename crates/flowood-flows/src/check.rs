@@ -1,0 +1,48 @@
+//! Numerical checks of invertible maps: reconstruction error and the log-determinant of the
+//! full Jacobian by central differences.
+//!
+//! These are what flowood's own tests use, offered so that users can check layers they write.
+
+use burn::tensor::Tensor;
+use nalgebra::DMatrix;
+
+use crate::param_init::{host_tensor, to_host};
+
+/// Largest absolute elementwise difference between two tensors of the same shape.
+pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f64 {
+    to_host((a - b).abs().max())
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// `log |det J|` of `f` at the single sample `x: [1, C, H, W]`, with `J` built column by column
+/// by central differences of step `eps` (all 2D perturbed inputs go through `f` as one
+/// batch). `f` must map `[N, C, H, W]` to `N` outputs of the same total size `D`.
+///
+/// Use a device configured for f64: in f32 the differences are too noisy to be meaningful.
+pub fn numerical_logdet(f: impl Fn(Tensor<4>) -> Tensor<2>, x: &Tensor<4>, eps: f64) -> f64 {
+    let [_, c, h, w] = x.dims();
+    let d = c * h * w;
+    let base = to_host(x.clone());
+    let mut inputs = Vec::with_capacity(2 * d * d);
+    for j in 0..d {
+        for sign in [1.0, -1.0] {
+            let mut v = base.clone();
+            v[j] += sign * eps;
+            inputs.extend(v);
+        }
+    }
+    let batch = host_tensor(inputs, [2 * d, c, h, w], &x.device());
+    let out = to_host(f(batch));
+    let jacobian = DMatrix::from_fn(d, d, |i, j| {
+        (out[(2 * j) * d + i] - out[(2 * j + 1) * d + i]) / (2.0 * eps)
+    });
+    let lu = jacobian.lu();
+    lu.u().diagonal().iter().map(|u| u.abs().ln()).sum()
+}
+
+/// Relative difference `|a - b| / max(|a|, |b|, 1)`.
+pub fn relative_diff(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1.0)
+}

@@ -1,0 +1,51 @@
+//! After data-dependent init, every float parameter of a Glow still receives a gradient
+//! (Burn's `Param::map` detaches values, which would silently freeze parameters).
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor};
+use flowood_flows::param_init::host_tensor;
+use flowood_glow::{GlowConfig, PriorKind};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+struct CountFloat(usize);
+
+impl ModuleVisitor for CountFloat {
+    fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<D>>) {
+        self.0 += 1;
+    }
+}
+
+#[test]
+fn every_float_parameter_gets_a_gradient_after_init() {
+    for prior in [PriorKind::ActNormGaussian, PriorKind::ConditionalSplit] {
+        let device = Device::flex().autodiff();
+        let mut config = GlowConfig::small(1);
+        config.image_size = 8;
+        config.levels = 2;
+        config.steps_per_level = 2;
+        config.hidden_channels = 8;
+        config.prior = prior;
+        let mut rng = StdRng::seed_from_u64(0);
+        let x = host_tensor(
+            (0..16 * 64).map(|_| rng.random_range(-0.5..0.5)).collect(),
+            [16, 1, 8, 8],
+            &device,
+        );
+        let glow = config
+            .init(&device, 0)
+            .unwrap()
+            .initialize(&[x.clone()])
+            .unwrap();
+        let loss = glow.log_likelihood(x).unwrap().nll().mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &glow);
+        let mut count = CountFloat(0);
+        glow.visit(&mut count);
+        assert_eq!(
+            grads.len(),
+            count.0,
+            "{prior:?}: parameters without gradient"
+        );
+    }
+}
