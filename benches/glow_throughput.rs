@@ -1,1 +1,135 @@
-fn main() {}
+//! Images per second of one training step (forward, NLL, backward, Adamax update) and of
+//! scoring (log-likelihood only), for every backend compiled into this build.
+//!
+//! ```text
+//! cargo bench --bench glow_throughput                      # flex (default features)
+//! cargo bench --bench glow_throughput --features ndarray   # adds the ndarray backend
+//! FLOWOOD_BENCH_CONFIG=paper FLOWOOD_BENCH_STEPS=3 cargo bench --bench glow_throughput
+//! ```
+//! `FLOWOOD_BENCH_CONFIG` is `small` (default: grey 1x32x32, L=3, K=8, hidden 128, batch 64,
+//! the configuration of the reference figures), `paper` (RGB 3x32x32, L=3, K=32, hidden 512,
+//! batch 64) or `all`. `FLOWOOD_BENCH_BACKENDS` restricts the backends (comma-separated).
+//! Each figure is the median over `FLOWOOD_BENCH_STEPS` (default 10) timed batches after two
+//! warm-up batches.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use flowood::backend::{compiled_backends, parse_device};
+use flowood::glow::{Glow, GlowConfig};
+use flowood::train::AdamaxConfig;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const BATCH: usize = 64;
+const WARMUP: usize = 2;
+const LEARNING_RATE: f64 = 5e-4;
+
+fn main() {
+    let steps = env_usize("FLOWOOD_BENCH_STEPS", 10);
+    let configs = configs();
+    let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
+    println!("| backend | config | batch | train images/s | score images/s |");
+    println!("|---|---|---|---|---|");
+    for name in compiled_backends() {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.split(',').any(|b| b == name))
+        {
+            continue;
+        }
+        let device = match parse_device(name) {
+            Ok(device) => device,
+            Err(e) => {
+                println!("| {name} | - | - | {e} | |");
+                continue;
+            }
+        };
+        for (label, config) in &configs {
+            let train = train_images_per_second(&device, config, steps);
+            let score = score_images_per_second(&device, config, steps);
+            println!("| {name} | {label} | {BATCH} | {train:.1} | {score:.1} |");
+        }
+    }
+}
+
+fn configs() -> Vec<(&'static str, GlowConfig)> {
+    let small = ("small grey 1x32x32 L3 K8 h128", GlowConfig::small(1));
+    let paper = ("paper RGB 3x32x32 L3 K32 h512", GlowConfig::paper(3));
+    match std::env::var("FLOWOOD_BENCH_CONFIG").as_deref() {
+        Ok("paper") => vec![paper],
+        Ok("all") => vec![small, paper],
+        _ => vec![small],
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A batch of uniform values in the model's input range (throughput does not depend on content).
+fn batch(config: &GlowConfig, seed: u64, device: &Device) -> Tensor<4> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let shape = [
+        BATCH,
+        config.in_channels,
+        config.image_size,
+        config.image_size,
+    ];
+    let values: Vec<f32> = (0..shape.iter().product())
+        .map(|_| rng.random_range(-0.5..0.5))
+        .collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+fn model(config: &GlowConfig, device: &Device) -> Glow {
+    let glow = config.init(device, 0).expect("valid preset");
+    glow.initialize(&[batch(config, 1, device)])
+        .expect("valid batch")
+}
+
+fn train_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> f64 {
+    let device = device.clone().autodiff();
+    let mut glow = model(config, &device);
+    let mut optim = AdamaxConfig::new().init();
+    let x = batch(config, 2, &device);
+    median_images_per_second(steps, || {
+        let loss = glow
+            .log_likelihood(x.clone())
+            .expect("valid batch")
+            .nll()
+            .mean();
+        let value = loss.clone().into_scalar::<f32>();
+        let grads = GradientsParams::from_grads(loss.backward(), &glow);
+        glow = optim.step(LEARNING_RATE, glow.clone(), grads);
+        assert!(value.is_finite(), "training diverged in the benchmark");
+    })
+}
+
+fn score_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> f64 {
+    let glow = model(config, device).valid();
+    let x = batch(config, 3, device);
+    median_images_per_second(steps, || {
+        let total = glow.log_likelihood(x.clone()).expect("valid batch").total;
+        let _ = total.into_data();
+    })
+}
+
+/// Runs `step` for the warm-up and `steps` timed batches; median batch rate in images/s.
+fn median_images_per_second(steps: usize, mut step: impl FnMut()) -> f64 {
+    (0..WARMUP).for_each(|_| step());
+    let mut rates: Vec<f64> = (0..steps.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            step();
+            BATCH as f64 / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}

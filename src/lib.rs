@@ -1,1 +1,19 @@
+//! # flowood
+//!
+//! Anomaly detection with deep invertible networks, after Schirrmeister et al., "Understanding
+//! Anomaly Detection with Deep Invertible Networks through Hierarchies of Distributions and
+//! Features" (NeurIPS 2020), in pure Rust on [Burn](https://burn.dev).
+//!
+//! This crate re-exports the workspace's crates:
+//! - [`flows`]: invertible layers (ActNorm, LU 1x1 conv, couplings, squeeze, split);
+//! - [`glow`]: the multiscale Glow with a typed per-scale log-likelihood;
+//! - [`train`]: optimizer and training;
+//!
+//! and chooses a backend at run time with [`backend::parse_device`].
+
+pub mod backend;
+
+pub use burn;
 pub use flowood_flows as flows;
+pub use flowood_glow as glow;
+pub use flowood_train as train;

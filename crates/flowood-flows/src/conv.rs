@@ -1,12 +1,11 @@
 //! A 2-D convolution with zero "same" padding and host-side initialisation.
 
 use burn::module::{Module, Param};
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
 use rand::Rng;
 
 use crate::param_init::{normal_values, trainable};
+use crate::pointwise::same_conv;
 
 /// Square-kernel convolution, stride 1, zero padding that keeps the spatial size.
 ///
@@ -56,16 +55,15 @@ impl SameConv {
         }
     }
 
-    /// Applies the convolution.
+    /// Applies the convolution (through [`same_conv`], see there why).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let [_, _, k, _] = self.weight.dims();
-        let pad = k / 2;
-        let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
-        conv2d(
-            x,
-            self.weight.val(),
-            self.bias.as_ref().map(Param::val),
-            options,
-        )
+        let y = same_conv(x, self.weight.val());
+        match &self.bias {
+            Some(bias) => {
+                let [c] = bias.dims();
+                y + bias.val().reshape([1, c, 1, 1])
+            }
+            None => y,
+        }
     }
 }

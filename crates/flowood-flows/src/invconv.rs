@@ -1,8 +1,6 @@
 //! Invertible 1x1 convolution in LU form (Kingma & Dhariwal 2018, section 3.2).
 
 use burn::module::{Module, Param};
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Int, Tensor};
 use nalgebra::DMatrix;
 use rand::Rng;
@@ -10,6 +8,7 @@ use rand::Rng;
 use crate::error::FlowError;
 use crate::layer::{FlowOutput, InvertibleLayer};
 use crate::param_init::{buffer, host_tensor, normal_values, to_host, trainable};
+use crate::pointwise::pointwise;
 
 /// `y = W x` at every pixel, with `W = P (L + I) (U + diag(sign * exp(log_s)))`.
 ///
@@ -90,13 +89,6 @@ impl InvConv1x1 {
     }
 }
 
-/// Applies a `[C_out, C_in]` matrix at every pixel.
-fn conv1x1(x: Tensor<4>, matrix: Tensor<2>) -> Tensor<4> {
-    let [c_out, c_in] = matrix.dims();
-    let kernel = matrix.reshape([c_out, c_in, 1, 1]);
-    conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
-}
-
 /// For a permutation matrix, the column holding the 1 of each row.
 fn permutation_rows(p: &DMatrix<f64>) -> Vec<i64> {
     p.row_iter()
@@ -119,12 +111,12 @@ impl InvertibleLayer for InvConv1x1 {
             .mul_scalar((h * w) as f64)
             .expand([batch]);
         FlowOutput {
-            output: conv1x1(x, self.weight()),
+            output: pointwise(x, self.weight()),
             logdet,
         }
     }
 
     fn inverse(&self, y: Tensor<4>) -> Tensor<4> {
-        conv1x1(y, self.inverse_weight())
+        pointwise(y, self.inverse_weight())
     }
 }

@@ -20,6 +20,7 @@ pub mod invconv;
 pub mod layer;
 pub mod param_init;
 pub mod perturb;
+pub mod pointwise;
 pub mod split;
 pub mod squeeze;
 

@@ -1,0 +1,104 @@
+//! Choosing a Burn backend at run time (`--device flex|ndarray|wgpu|cuda[:N]`).
+
+use burn::tensor::Device;
+use thiserror::Error;
+
+/// A backend could not be selected.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    /// The name is not one of flex, ndarray, wgpu, cuda[:N].
+    #[error("unknown device `{0}`: expected flex, ndarray, wgpu or cuda[:N]")]
+    Unknown(String),
+    /// The backend exists but this build of flowood does not include it.
+    #[error("device `{name}` is not compiled in: rebuild with `--features {name}`")]
+    NotCompiled {
+        /// Backend name.
+        name: String,
+    },
+    /// The backend is compiled in but could not start (no GPU, no driver).
+    #[error("device `{name}` failed to start: {reason}")]
+    Unavailable {
+        /// Backend name.
+        name: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Backends compiled into this build, fastest CPU backend first.
+pub fn compiled_backends() -> Vec<&'static str> {
+    [
+        ("flex", cfg!(feature = "flex")),
+        ("ndarray", cfg!(feature = "ndarray")),
+        ("wgpu", cfg!(feature = "wgpu")),
+        ("cuda", cfg!(feature = "cuda")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect()
+}
+
+/// Parses a device name and starts the device, checking that it can run a tensor operation.
+pub fn parse_device(spec: &str) -> Result<Device, BackendError> {
+    let (name, index) = match spec.split_once(':') {
+        Some((name, index)) => {
+            let index = index
+                .parse::<usize>()
+                .map_err(|_| BackendError::Unknown(spec.to_string()))?;
+            (name, Some(index))
+        }
+        None => (spec, None),
+    };
+    if index.is_some() && name != "cuda" {
+        return Err(BackendError::Unknown(spec.to_string()));
+    }
+    let device = build(name, index.unwrap_or(0))?;
+    probe(name, device)
+}
+
+fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
+    let not_compiled = || BackendError::NotCompiled {
+        name: name.to_string(),
+    };
+    match name {
+        #[cfg(feature = "flex")]
+        "flex" => Ok(Device::flex()),
+        #[cfg(feature = "ndarray")]
+        "ndarray" => Ok(Device::ndarray()),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+        #[cfg(feature = "cuda")]
+        "cuda" => Ok(Device::cuda(_index)),
+        "flex" | "ndarray" | "wgpu" | "cuda" => Err(not_compiled()),
+        _ => Err(BackendError::Unknown(name.to_string())),
+    }
+}
+
+/// Runs one tiny operation so that a backend without hardware or driver fails here, as an
+/// error, instead of panicking in the middle of a job (cudarc panics without a driver).
+fn probe(name: &str, device: Device) -> Result<Device, BackendError> {
+    let check = device.clone();
+    let result = std::panic::catch_unwind(move || {
+        let t = burn::tensor::Tensor::<1>::ones([2], &check);
+        t.sum().into_scalar::<f32>()
+    });
+    match result {
+        Ok(v) if v == 2.0 => Ok(device),
+        Ok(v) => Err(BackendError::Unavailable {
+            name: name.into(),
+            reason: format!("probe returned {v}"),
+        }),
+        Err(panic) => Err(BackendError::Unavailable {
+            name: name.into(),
+            reason: panic_message(&panic),
+        }),
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "backend panicked while starting".into())
+}
