@@ -56,21 +56,25 @@ pub fn parse_device(spec: &str) -> Result<Device, BackendError> {
     probe(name, device)
 }
 
+/// Every backend name flowood knows, compiled in or not.
+const KNOWN: [&str; 4] = ["flex", "ndarray", "wgpu", "cuda"];
+
 fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
-    let not_compiled = || BackendError::NotCompiled {
-        name: name.to_string(),
-    };
     match name {
         #[cfg(feature = "flex")]
-        "flex" => Ok(Device::flex()),
+        "flex" => return Ok(Device::flex()),
         #[cfg(feature = "ndarray")]
-        "ndarray" => Ok(Device::ndarray()),
+        "ndarray" => return Ok(Device::ndarray()),
         #[cfg(feature = "wgpu")]
-        "wgpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+        "wgpu" => return Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
         #[cfg(feature = "cuda")]
-        "cuda" => Ok(Device::cuda(_index)),
-        "flex" | "ndarray" | "wgpu" | "cuda" => Err(not_compiled()),
-        _ => Err(BackendError::Unknown(name.to_string())),
+        "cuda" => return Ok(Device::cuda(_index)),
+        _ => {}
+    }
+    if KNOWN.contains(&name) {
+        Err(BackendError::NotCompiled { name: name.to_string() })
+    } else {
+        Err(BackendError::Unknown(name.to_string()))
     }
 }
 
@@ -83,7 +87,7 @@ fn probe(name: &str, device: Device) -> Result<Device, BackendError> {
         t.sum().into_scalar::<f32>()
     });
     match result {
-        Ok(v) if v == 2.0 => Ok(device),
+        Ok(2.0) => Ok(device),
         Ok(v) => Err(BackendError::Unavailable {
             name: name.into(),
             reason: format!("probe returned {v}"),

@@ -53,7 +53,7 @@ impl Coupling {
         rng: &mut impl Rng,
         device: &Device,
     ) -> Result<Self, FlowError> {
-        if channels == 0 || channels % 2 != 0 {
+        if channels == 0 || !channels.is_multiple_of(2) {
             return Err(FlowError::OddChannels { channels });
         }
         let c_out = match kind {

@@ -9,7 +9,7 @@ use crate::error::FlowError;
 /// Fails on odd height or width.
 pub fn squeeze(x: Tensor<4>) -> Result<Tensor<4>, FlowError> {
     let [b, c, h, w] = x.dims();
-    if h % 2 != 0 || w % 2 != 0 {
+    if !h.is_multiple_of(2) || !w.is_multiple_of(2) {
         return Err(FlowError::OddSpatialSize {
             height: h,
             width: w,

@@ -83,7 +83,7 @@ impl GlowConfig {
                 levels: self.levels,
                 factor: 1usize.checked_shl(self.levels as u32).unwrap_or(usize::MAX),
             })?;
-        if self.image_size % factor != 0 {
+        if !self.image_size.is_multiple_of(factor) {
             return Err(GlowError::ImageSizeNotDivisible {
                 size: self.image_size,
                 levels: self.levels,

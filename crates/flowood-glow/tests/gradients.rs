@@ -36,7 +36,7 @@ fn every_float_parameter_gets_a_gradient_after_init() {
         let glow = config
             .init(&device, 0)
             .unwrap()
-            .initialize(&[x.clone()])
+            .initialize(std::slice::from_ref(&x))
             .unwrap();
         let loss = glow.log_likelihood(x).unwrap().nll().mean();
         let grads = GradientsParams::from_grads(loss.backward(), &glow);
