@@ -1,0 +1,103 @@
+//! Loading the standard datasets from their published file names in a directory.
+//!
+//! Each function takes the directory that holds one dataset's files as published (for
+//! example the layout `scripts/fetch-data.sh` produces: `DATA/fashion-mnist`, `DATA/mnist`).
+
+use std::path::{Path, PathBuf};
+
+use crate::cifar::{Cifar100, read_cifar10, read_cifar100};
+use crate::dataset::ImageSet;
+use crate::error::{DataError, Result};
+use crate::idx::read_idx;
+use crate::svhn::read_svhn;
+
+/// Environment variable naming the data directory.
+pub const DATA_ENV: &str = "FLOWOOD_DATA";
+
+/// Training or test part of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// The training files.
+    Train,
+    /// The test files.
+    Test,
+}
+
+/// The data directory: `$FLOWOOD_DATA` if set, else `data/` at the root of the flowood
+/// workspace this crate was built in (where `scripts/fetch-data.sh data` puts it).
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os(DATA_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+    }
+}
+
+/// Fashion-MNIST (`train-*-ubyte[.gz]` or `t10k-*-ubyte[.gz]`): 28x28 grey, labels 0..9.
+pub fn load_fashion_mnist(dir: impl AsRef<Path>, split: Split) -> Result<ImageSet> {
+    load_idx_pair(dir.as_ref(), split)
+}
+
+/// MNIST, same file names and format as Fashion-MNIST.
+pub fn load_mnist(dir: impl AsRef<Path>, split: Split) -> Result<ImageSet> {
+    load_idx_pair(dir.as_ref(), split)
+}
+
+fn load_idx_pair(dir: &Path, split: Split) -> Result<ImageSet> {
+    let prefix = match split {
+        Split::Train => "train",
+        Split::Test => "t10k",
+    };
+    let images = raw_or_gz(dir, &format!("{prefix}-images-idx3-ubyte"))?;
+    let labels = raw_or_gz(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
+    read_idx(images, labels)
+}
+
+/// `dir/name` if it exists, else `dir/name.gz` if that exists, else a not-found error.
+fn raw_or_gz(dir: &Path, name: &str) -> Result<PathBuf> {
+    let raw = dir.join(name);
+    let gz = dir.join(format!("{name}.gz"));
+    if raw.is_file() {
+        Ok(raw)
+    } else if gz.is_file() {
+        Ok(gz)
+    } else {
+        let message = format!("neither {name} nor {name}.gz exists (run scripts/fetch-data.sh)");
+        Err(DataError::io(
+            raw,
+            std::io::Error::new(std::io::ErrorKind::NotFound, message),
+        ))
+    }
+}
+
+/// CIFAR-10 binary version (`cifar-10-batches-bin`): the five training batches concatenated
+/// in order, or `test_batch.bin`.
+pub fn load_cifar10(dir: impl AsRef<Path>, split: Split) -> Result<ImageSet> {
+    let dir = dir.as_ref();
+    match split {
+        Split::Train => {
+            let parts = (1..=5)
+                .map(|i| read_cifar10(dir.join(format!("data_batch_{i}.bin"))))
+                .collect::<Result<Vec<_>>>()?;
+            ImageSet::concat(&parts)
+        }
+        Split::Test => read_cifar10(dir.join("test_batch.bin")),
+    }
+}
+
+/// CIFAR-100 binary version (`cifar-100-binary`): `train.bin` or `test.bin`.
+pub fn load_cifar100(dir: impl AsRef<Path>, split: Split) -> Result<Cifar100> {
+    let name = match split {
+        Split::Train => "train.bin",
+        Split::Test => "test.bin",
+    };
+    read_cifar100(dir.as_ref().join(name))
+}
+
+/// SVHN cropped digits: `train_32x32.mat` or `test_32x32.mat`.
+pub fn load_svhn(dir: impl AsRef<Path>, split: Split) -> Result<ImageSet> {
+    let name = match split {
+        Split::Train => "train_32x32.mat",
+        Split::Test => "test_32x32.mat",
+    };
+    read_svhn(dir.as_ref().join(name))
+}

@@ -1,0 +1,131 @@
+//! Folders of PNG/JPEG images (LSUN, CelebA, any photo collection), searched recursively.
+
+use std::path::{Path, PathBuf};
+
+use image::{ImageReader, RgbImage};
+use rayon::prelude::*;
+
+use crate::dataset::ImageSet;
+use crate::error::{DataError, Result};
+use crate::layout::rgb_to_chw;
+use crate::resize::short_side_centre_crop;
+
+/// File extensions (lower case) treated as images.
+const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
+
+/// A file that was found but could not be used, and why.
+#[derive(Debug)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong with it.
+    pub error: DataError,
+}
+
+/// The images of a folder, the file each came from, and the files that were skipped.
+#[derive(Debug)]
+pub struct FolderImages {
+    /// The decoded images, RGB, `size x size`, in the order of `files`.
+    pub images: ImageSet,
+    /// Source file of each image.
+    pub files: Vec<PathBuf>,
+    /// Unreadable files, with their errors.
+    pub skipped: Vec<Skipped>,
+}
+
+/// All PNG/JPEG files under `dir` (recursively, following the extension case-insensitively),
+/// sorted by path so that every run sees the same order.
+pub fn list_images(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir.as_ref(), &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| DataError::io(dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| DataError::io(dir, e))?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if has_image_extension(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Decodes one image file (format detected from its content) as 8-bit RGB; an empty
+/// (0-pixel) image is an error, since nothing can be resized or cropped from it.
+pub fn read_image(path: impl AsRef<Path>) -> Result<RgbImage> {
+    let path = path.as_ref();
+    let image_error = |source| DataError::Image {
+        path: path.to_path_buf(),
+        source,
+    };
+    let img = ImageReader::open(path)
+        .map_err(|e| DataError::io(path, e))?
+        .with_guessed_format()
+        .map_err(|e| DataError::io(path, e))?
+        .decode()
+        .map_err(image_error)?
+        .to_rgb8();
+    if img.width() == 0 || img.height() == 0 {
+        return Err(DataError::Format {
+            path: path.to_path_buf(),
+            offset: 0,
+            message: format!("image is {}x{}", img.width(), img.height()),
+        });
+    }
+    Ok(img)
+}
+
+/// Reads every image under `dir` with the LSUN protocol: scale so the short side is `size`,
+/// then crop the central `size x size` square. Files are decoded in parallel; unreadable ones
+/// are listed in [`FolderImages::skipped`]. A folder with no readable image is an error.
+pub fn read_folder(dir: impl AsRef<Path>, size: u32) -> Result<FolderImages> {
+    let dir = dir.as_ref();
+    if size == 0 {
+        return Err(DataError::InvalidArgument(
+            "image size must be positive".into(),
+        ));
+    }
+    let decoded: Vec<(PathBuf, Result<Vec<u8>>)> = list_images(dir)?
+        .into_par_iter()
+        .map(|path| {
+            let chw = read_image(&path).map(|img| rgb_to_chw(&short_side_centre_crop(&img, size)));
+            (path, chw)
+        })
+        .collect();
+    let mut pixels = Vec::new();
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for (path, result) in decoded {
+        match result {
+            Ok(chw) => {
+                pixels.extend_from_slice(&chw);
+                files.push(path);
+            }
+            Err(error) => skipped.push(Skipped { path, error }),
+        }
+    }
+    if files.is_empty() {
+        return Err(DataError::NoImages {
+            path: dir.to_path_buf(),
+            skipped: skipped.len(),
+        });
+    }
+    let side = size as usize;
+    let images = ImageSet::new(pixels, [files.len(), 3, side, side], None)?;
+    Ok(FolderImages {
+        images,
+        files,
+        skipped,
+    })
+}

@@ -1,0 +1,278 @@
+//! A reader for the numeric arrays of MATLAB level-5 MAT files (the format of SVHN).
+//!
+//! Layout: a 128-byte header (text, subsystem offset, version 0x0100, endian indicator "MI"),
+//! then data elements, each an 8-byte tag (type, byte count) or a 4-byte "small element" tag
+//! with the data packed into the next 4 bytes, padded to 8 bytes. Variables are `miMATRIX`
+//! elements, possibly wrapped in zlib-compressed `miCOMPRESSED` elements (MATLAB's default
+//! since v7). Only numeric arrays are returned; cells, structs, chars and sparse arrays are
+//! skipped. HDF5-based v7.3 files are rejected with a clear error.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::bytes::{Cursor, Endian};
+use crate::error::{DataError, Result};
+
+const MI_INT8: u32 = 1;
+const MI_UINT8: u32 = 2;
+const MI_INT16: u32 = 3;
+const MI_UINT16: u32 = 4;
+const MI_INT32: u32 = 5;
+const MI_UINT32: u32 = 6;
+const MI_SINGLE: u32 = 7;
+const MI_DOUBLE: u32 = 9;
+const MI_INT64: u32 = 12;
+const MI_UINT64: u32 = 13;
+const MI_MATRIX: u32 = 14;
+const MI_COMPRESSED: u32 = 15;
+
+/// MATLAB array classes 6 (double) to 15 (uint64) are the numeric ones.
+const NUMERIC_CLASSES: std::ops::RangeInclusive<u32> = 6..=15;
+
+/// Header length of a level-5 MAT file.
+const HEADER: usize = 128;
+
+/// One numeric variable of a MAT file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatArray {
+    /// Variable name.
+    pub name: String,
+    /// Dimensions in MATLAB order (column-major: the first index varies fastest).
+    pub dims: Vec<usize>,
+    /// The real part of the values, column-major.
+    pub data: MatData,
+}
+
+/// Values of a numeric array: bytes stay bytes (images), anything else becomes `f64`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatData {
+    /// Stored as `miUINT8`.
+    U8(Vec<u8>),
+    /// Any other numeric storage type, converted.
+    F64(Vec<f64>),
+}
+
+impl MatData {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            MatData::U8(v) => v.len(),
+            MatData::F64(v) => v.len(),
+        }
+    }
+
+    /// True when there is no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value `i` as `f64`.
+    pub fn get(&self, i: usize) -> Option<f64> {
+        match self {
+            MatData::U8(v) => v.get(i).map(|&x| f64::from(x)),
+            MatData::F64(v) => v.get(i).copied(),
+        }
+    }
+}
+
+/// Reads every numeric variable of a level-5 MAT file, compressed or not.
+pub fn read_mat(path: impl AsRef<Path>) -> Result<Vec<MatArray>> {
+    let path = path.as_ref();
+    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let endian = parse_header(path, &raw)?;
+    let mut cursor = Cursor::new(path, &raw[HEADER..], HEADER as u64, endian);
+    let mut arrays = Vec::new();
+    while cursor.remaining() > 0 {
+        read_top_element(&mut cursor, &mut arrays)?;
+    }
+    Ok(arrays)
+}
+
+/// Checks the header and returns the file's byte order.
+fn parse_header(path: &Path, raw: &[u8]) -> Result<Endian> {
+    let mut cursor = Cursor::new(path, raw, 0, Endian::Little);
+    let text = cursor.take(116)?;
+    if text.starts_with(b"MATLAB 7.3") {
+        return Err(DataError::Format {
+            path: path.to_path_buf(),
+            offset: 0,
+            message: "MATLAB v7.3 (HDF5) files are not supported; save with -v7 or -v6".into(),
+        });
+    }
+    cursor.skip(10)?;
+    let endian = match &cursor.array::<2>()? {
+        b"IM" => Endian::Little,
+        b"MI" => Endian::Big,
+        other => return Err(bad_magic(path, 126, "\"IM\" or \"MI\"", other)),
+    };
+    if !text.starts_with(b"MATLAB") {
+        return Err(bad_magic(path, 0, "\"MATLAB\"", &text[..6]));
+    }
+    Ok(endian)
+}
+
+fn bad_magic(path: &Path, offset: u64, expected: &str, found: &[u8]) -> DataError {
+    DataError::BadMagic {
+        path: path.to_path_buf(),
+        offset,
+        expected: expected.to_string(),
+        found: format!("{:?}", String::from_utf8_lossy(found)),
+    }
+}
+
+/// Reads one top-level element, appending any numeric variable it holds.
+fn read_top_element(cursor: &mut Cursor, arrays: &mut Vec<MatArray>) -> Result<()> {
+    let offset = cursor.offset();
+    let (kind, data) = read_element(cursor)?;
+    match kind {
+        MI_MATRIX => {
+            let mut inner = Cursor::new(cursor.path(), data, offset + 8, cursor.endian());
+            arrays.extend(parse_matrix(&mut inner)?);
+        }
+        MI_COMPRESSED => {
+            let path = cursor.path();
+            let plain = inflate(path, data, offset)?;
+            let mut inner = Cursor::new(path, &plain, offset + 8, cursor.endian());
+            while inner.remaining() > 0 {
+                read_top_element(&mut inner, arrays)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Decompresses the zlib stream of an `miCOMPRESSED` element.
+fn inflate(path: &Path, data: &[u8], offset: u64) -> Result<Vec<u8>> {
+    let mut plain = Vec::with_capacity(data.len() * 2);
+    flate2::read::ZlibDecoder::new(data)
+        .read_to_end(&mut plain)
+        .map_err(|e| DataError::Format {
+            path: path.to_path_buf(),
+            offset,
+            message: format!("compressed element does not inflate: {e}"),
+        })?;
+    Ok(plain)
+}
+
+/// Reads a tag and its data (either tag form), then skips the padding to 8 bytes.
+/// Compressed elements are not padded; padding missing at the very end is tolerated.
+fn read_element<'a>(cursor: &mut Cursor<'a>) -> Result<(u32, &'a [u8])> {
+    let first = cursor.u32()?;
+    if first >> 16 != 0 {
+        let data = cursor.take(4)?;
+        return Ok((first & 0xffff, &data[..((first >> 16) as usize).min(4)]));
+    }
+    let len = cursor.u32()? as usize;
+    let data = cursor.take(len)?;
+    if first != MI_COMPRESSED {
+        let pad = (8 - len % 8) % 8;
+        cursor.skip(pad.min(cursor.remaining()))?;
+    }
+    Ok((first, data))
+}
+
+/// Parses the sub-elements of an `miMATRIX`; `None` for non-numeric classes.
+fn parse_matrix(cursor: &mut Cursor) -> Result<Option<MatArray>> {
+    if cursor.remaining() == 0 {
+        return Ok(None); // empty matrix element: MATLAB writes these for [] values
+    }
+    let flags = expect_element(cursor, &[MI_UINT32], "array flags")?;
+    let class = decode_u32(flags, cursor.endian())
+        .first()
+        .copied()
+        .unwrap_or(0)
+        & 0xff;
+    if !NUMERIC_CLASSES.contains(&class) {
+        return Ok(None);
+    }
+    let dims = expect_element(cursor, &[MI_INT32], "dimensions")?;
+    let dims: Vec<usize> = decode_u32(dims, cursor.endian())
+        .into_iter()
+        .map(|d| d as usize)
+        .collect();
+    let name = expect_element(cursor, &[MI_INT8], "array name")?;
+    let name = String::from_utf8_lossy(name).into_owned();
+    let offset = cursor.offset();
+    let (kind, real) = read_element(cursor)?;
+    let data = decode_numeric(cursor, kind, real, offset)?;
+    let count = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    if count != Some(data.len()) {
+        return Err(DataError::Format {
+            path: cursor.path().to_path_buf(),
+            offset,
+            message: format!(
+                "variable `{name}` has dimensions {dims:?} but {} values",
+                data.len()
+            ),
+        });
+    }
+    Ok(Some(MatArray { name, dims, data }))
+}
+
+/// Reads an element and checks its type.
+fn expect_element<'a>(cursor: &mut Cursor<'a>, kinds: &[u32], what: &str) -> Result<&'a [u8]> {
+    let offset = cursor.offset();
+    let (kind, data) = read_element(cursor)?;
+    if kinds.contains(&kind) {
+        Ok(data)
+    } else {
+        Err(DataError::Format {
+            path: cursor.path().to_path_buf(),
+            offset,
+            message: format!("{what}: expected element type {kinds:?}, found {kind}"),
+        })
+    }
+}
+
+/// Decodes `u32`s (also used for the `i32` dimensions, which are never negative).
+fn decode_u32(data: &[u8], endian: Endian) -> Vec<u32> {
+    data.chunks_exact(4)
+        .map(|c| {
+            let b = [c[0], c[1], c[2], c[3]];
+            match endian {
+                Endian::Big => u32::from_be_bytes(b),
+                Endian::Little => u32::from_le_bytes(b),
+            }
+        })
+        .collect()
+}
+
+/// Converts the stored values of a numeric element.
+fn decode_numeric(cursor: &Cursor, kind: u32, data: &[u8], offset: u64) -> Result<MatData> {
+    let big = cursor.endian() == Endian::Big;
+    let values: Vec<f64> = match kind {
+        MI_UINT8 => return Ok(MatData::U8(data.to_vec())),
+        MI_INT8 => data.iter().map(|&b| f64::from(b as i8)).collect(),
+        MI_INT16 => convert::<2>(data, big, |b| f64::from(i16::from_le_bytes(b))),
+        MI_UINT16 => convert::<2>(data, big, |b| f64::from(u16::from_le_bytes(b))),
+        MI_INT32 => convert::<4>(data, big, |b| f64::from(i32::from_le_bytes(b))),
+        MI_UINT32 => convert::<4>(data, big, |b| f64::from(u32::from_le_bytes(b))),
+        MI_SINGLE => convert::<4>(data, big, |b| f64::from(f32::from_le_bytes(b))),
+        MI_DOUBLE => convert::<8>(data, big, f64::from_le_bytes),
+        MI_INT64 => convert::<8>(data, big, |b| i64::from_le_bytes(b) as f64),
+        MI_UINT64 => convert::<8>(data, big, |b| u64::from_le_bytes(b) as f64),
+        other => {
+            return Err(DataError::Format {
+                path: cursor.path().to_path_buf(),
+                offset,
+                message: format!("unsupported numeric element type {other}"),
+            });
+        }
+    };
+    Ok(MatData::F64(values))
+}
+
+/// Converts `N`-byte values; big-endian input is reversed first so `f` always sees LE bytes.
+fn convert<const N: usize>(data: &[u8], big: bool, f: impl Fn([u8; N]) -> f64) -> Vec<f64> {
+    data.chunks_exact(N)
+        .map(|c| {
+            let mut b = [0; N];
+            b.copy_from_slice(c);
+            if big {
+                b.reverse();
+            }
+            f(b)
+        })
+        .collect()
+}
