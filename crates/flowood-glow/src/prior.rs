@@ -93,6 +93,15 @@ impl ScalePrior {
         }
     }
 
+    /// The latent after the prior's own transform, for the ActNorm prior (whose Gaussian is
+    /// then standard); `None` for the Gaussian priors, which have no such transform.
+    pub fn normalize(&self, z: Tensor<4>) -> Option<Tensor<4>> {
+        match self {
+            Self::ActNorm(p) => Some(p.actnorm.normalize(z)),
+            _ => None,
+        }
+    }
+
     /// Runs data-dependent initialisation (ActNorm prior only), then [`Self::terms`].
     pub fn initialize(self, z: Tensor<4>, kept: Option<&Tensor<4>>) -> (Self, PriorTerms) {
         match self {

@@ -1,0 +1,27 @@
+//! Errors of the objectives.
+
+use thiserror::Error;
+
+/// An objective was asked for something the inputs cannot give.
+#[derive(Debug, Error)]
+pub enum ObjectiveError {
+    /// The class-conditional head needs the paper's ActNorm-Gaussian prior.
+    #[error(
+        "the class-conditional head needs the ActNorm-Gaussian prior (prior = act_norm_gaussian)"
+    )]
+    UnsupportedPrior,
+    /// A label is not below the number of classes.
+    #[error("label {label} out of range for {classes} classes")]
+    LabelOutOfRange {
+        /// The offending label.
+        label: i64,
+        /// Number of classes of the head.
+        classes: usize,
+    },
+    /// Tensor shapes do not fit together.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// The model rejected its input.
+    #[error(transparent)]
+    Glow(#[from] flowood_glow::GlowError),
+}

@@ -1,0 +1,18 @@
+//! Training objectives for [flowood](https://crates.io/crates/flowood) (method.md, "Scores
+//! and losses"): maximum likelihood, the paper's outlier loss, the Outlier Exposure margin
+//! loss and the supervised class-conditional variant.
+//!
+//! Losses take per-image tensors (`[B]`, nats) so they combine freely with any model output;
+//! all are means over the batch, to be minimised.
+
+pub mod class_conditional;
+pub mod error;
+pub mod margin;
+pub mod nll;
+pub mod outlier;
+
+pub use class_conditional::{ClassConditionalHead, ClassConditionalLoss};
+pub use error::ObjectiveError;
+pub use margin::MarginLoss;
+pub use nll::{bits_per_dim, nll_loss};
+pub use outlier::OutlierLoss;
