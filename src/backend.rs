@@ -72,7 +72,9 @@ fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
         _ => {}
     }
     if KNOWN.contains(&name) {
-        Err(BackendError::NotCompiled { name: name.to_string() })
+        Err(BackendError::NotCompiled {
+            name: name.to_string(),
+        })
     } else {
         Err(BackendError::Unknown(name.to_string()))
     }

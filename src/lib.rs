@@ -7,6 +7,8 @@
 //! This crate re-exports the workspace's crates:
 //! - [`flows`]: invertible layers (ActNorm, LU 1x1 conv, couplings, squeeze, split);
 //! - [`glow`]: the multiscale Glow with a typed per-scale log-likelihood;
+//! - [`data`]: dataset readers, preprocessing, dequantisation, augmentation, batching;
+//! - [`objectives`]: NLL/bits-per-dim, outlier loss, margin loss, class-conditional loss;
 //! - [`train`]: optimizer and training;
 //!
 //! and chooses a backend at run time with [`backend::parse_device`].
@@ -14,6 +16,8 @@
 pub mod backend;
 
 pub use burn;
+pub use flowood_data as data;
 pub use flowood_flows as flows;
 pub use flowood_glow as glow;
+pub use flowood_objectives as objectives;
 pub use flowood_train as train;

@@ -1,0 +1,159 @@
+//! Checkpoints: everything needed to continue a run exactly where it stopped.
+//!
+//! A checkpoint is a folder `OUT/checkpoints/step-NNNNNNNN/` holding the model (`model.bpk`,
+//! `model.json`), the optimizer state (`optimizer.bpk`) and the loop state (`state.json`).
+//! It is written under a temporary name and renamed when complete; then `OUT/checkpoints/latest`
+//! (the folder's name) is replaced through a temporary file and a rename, and older
+//! checkpoints are removed. A crash at any moment leaves `latest` naming a complete checkpoint.
+//!
+//! The data order, dequantisation noise and augmentation are pure functions of the seed, the
+//! epoch and the position in it (see `flowood_data::Batcher`), so `(epoch, next batch)` is
+//! the whole random state of a run.
+
+use std::path::{Path, PathBuf};
+
+use burn::optim::ModuleOptimizer;
+use burn::tensor::Device;
+use flowood_glow::Glow;
+use serde::{Deserialize, Serialize};
+
+use crate::adamax::AdamaxConfig;
+use crate::config::TrainConfig;
+use crate::error::{TrainError, io_err};
+
+/// The loop's position and counters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Optimiser steps taken (including skipped ones).
+    pub step: usize,
+    /// Current epoch of the training data.
+    pub epoch: u64,
+    /// Index of the next batch in that epoch.
+    pub next_batch: usize,
+    /// Current epoch of the general-distribution data (outlier objectives).
+    pub general_epoch: u64,
+    /// Next batch in that epoch.
+    pub general_next_batch: usize,
+    /// Steps skipped because a gradient was not finite, or too few images were.
+    pub skipped_steps: usize,
+    /// Steps whose loss was recomputed on the finite part of the batch.
+    pub recomputed_steps: usize,
+    /// The settings of the run.
+    pub config: TrainConfig,
+}
+
+impl TrainState {
+    /// The state of a run that has not started.
+    pub fn new(config: TrainConfig) -> Self {
+        Self {
+            step: 0,
+            epoch: 0,
+            next_batch: 0,
+            general_epoch: 0,
+            general_next_batch: 0,
+            skipped_steps: 0,
+            recomputed_steps: 0,
+            config,
+        }
+    }
+}
+
+/// A checkpoint read back from disk.
+pub struct Restored {
+    /// The model, on the requested device.
+    pub model: Glow,
+    /// The optimizer with its state.
+    pub optimizer: ModuleOptimizer,
+    /// The loop state.
+    pub state: TrainState,
+}
+
+fn checkpoints_dir(out: &Path) -> PathBuf {
+    out.join("checkpoints")
+}
+
+/// Writes a checkpoint of the run in `out` and makes it the latest; returns its folder.
+pub fn save_checkpoint(
+    out: &Path,
+    model: &Glow,
+    optimizer: &ModuleOptimizer,
+    state: &TrainState,
+) -> Result<PathBuf, TrainError> {
+    let root = checkpoints_dir(out);
+    let name = format!("step-{:08}", state.step);
+    let tmp = root.join(format!(".{name}.tmp-{}", std::process::id()));
+    let dir = root.join(&name);
+    std::fs::create_dir_all(&tmp).map_err(|e| io_err("creating checkpoint folder", &tmp, e))?;
+    model.save(&tmp.join("model.bpk"))?;
+    let optim_path = tmp.join("optimizer.bpk");
+    optimizer
+        .save(&optim_path)
+        .map_err(|e| io_err("saving optimizer state to", &optim_path, e))?;
+    let json = serde_json::to_string_pretty(state)
+        .map_err(|e| io_err("serialising state for", &tmp, e))?;
+    let state_path = tmp.join("state.json");
+    std::fs::write(&state_path, json).map_err(|e| io_err("writing", &state_path, e))?;
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| io_err("replacing checkpoint", &dir, e))?;
+    }
+    std::fs::rename(&tmp, &dir).map_err(|e| io_err("finishing checkpoint", &dir, e))?;
+    write_latest(&root, &name)?;
+    remove_older(&root, &name);
+    Ok(dir)
+}
+
+/// Points `root/latest` at `name` through a temporary file and a rename.
+fn write_latest(root: &Path, name: &str) -> Result<(), TrainError> {
+    let latest = root.join("latest");
+    let tmp = root.join(format!(".latest.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, name).map_err(|e| io_err("writing", &tmp, e))?;
+    std::fs::rename(&tmp, &latest).map_err(|e| io_err("updating", &latest, e))
+}
+
+/// Best-effort removal of every other checkpoint folder (complete or not).
+fn remove_older(root: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.path().is_dir() && name != keep {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The latest complete checkpoint of the run in `out`, if there is one.
+pub fn load_checkpoint(out: &Path, device: &Device) -> Result<Option<Restored>, TrainError> {
+    let root = checkpoints_dir(out);
+    let latest = root.join("latest");
+    let name = match std::fs::read_to_string(&latest) {
+        Ok(name) => name,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("reading", &latest, e)),
+    };
+    let dir = root.join(name.trim());
+    let state_path = dir.join("state.json");
+    let json =
+        std::fs::read_to_string(&state_path).map_err(|e| io_err("reading", &state_path, e))?;
+    let state: TrainState =
+        serde_json::from_str(&json).map_err(|e| io_err("parsing", &state_path, e))?;
+    let model = Glow::load(&dir.join("model.bpk"), device)?;
+    let optim_path = dir.join("optimizer.bpk");
+    let optimizer = optimizer_for(&state.config)
+        .load(&optim_path)
+        .map_err(|e| io_err("loading optimizer state from", &optim_path, e))?;
+    Ok(Some(Restored {
+        model,
+        optimizer,
+        state,
+    }))
+}
+
+/// A fresh Adamax for the run's settings.
+pub fn optimizer_for(config: &TrainConfig) -> ModuleOptimizer {
+    AdamaxConfig::new()
+        .with_weight_decay(config.weight_decay)
+        .init()
+}

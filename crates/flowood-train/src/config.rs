@@ -1,0 +1,88 @@
+//! Settings of a training run; every default is method.md's.
+
+use serde::{Deserialize, Serialize};
+
+/// What the model is trained to minimise.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Objective {
+    /// Maximum likelihood: mean NLL of the training batch.
+    #[default]
+    Nll,
+    /// The paper's outlier loss against a frozen general model, one general batch per step.
+    OutlierRatio {
+        /// Weight of the outlier term (6000).
+        lambda: f64,
+        /// Temperature of the log-ratio (1000).
+        temperature: f64,
+    },
+    /// NLL plus the Outlier Exposure margin loss on one general batch per step.
+    Margin {
+        /// Margin in nats per image (method.md: D).
+        margin: f64,
+    },
+}
+
+impl Objective {
+    /// Whether the objective draws general-distribution batches (and needs a general model
+    /// for the ratio).
+    pub fn uses_general_data(&self) -> bool {
+        !matches!(self, Self::Nll)
+    }
+}
+
+/// Hyper-parameters and bookkeeping of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Adamax learning rate (5e-4).
+    pub learning_rate: f64,
+    /// Coupled L2 weight decay added to the gradient (5e-5).
+    pub weight_decay: f64,
+    /// Linear warm-up of the learning rate over this many steps (0: none).
+    pub warmup_steps: usize,
+    /// Images per batch (64).
+    pub batch_size: usize,
+    /// Optimiser steps to run in total.
+    pub max_steps: usize,
+    /// Seed of the data order, noise and augmentation.
+    pub seed: u64,
+    /// Batches used for ActNorm's data-dependent init (10), if the model is not initialised.
+    pub init_batches: usize,
+    /// Write a checkpoint every this many steps (and always at the end).
+    pub checkpoint_every: usize,
+    /// Evaluate test bits/dim every this many steps (0: only at the end, if a test set is given).
+    pub eval_every: usize,
+    /// Evaluate on at most this many test batches (0: all).
+    pub eval_batches: usize,
+    /// The objective.
+    pub objective: Objective,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            learning_rate: 5e-4,
+            weight_decay: 5e-5,
+            warmup_steps: 0,
+            batch_size: 64,
+            max_steps: 1000,
+            seed: 0,
+            init_batches: 10,
+            checkpoint_every: 500,
+            eval_every: 500,
+            eval_batches: 0,
+            objective: Objective::Nll,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Learning rate at step `step` (0-based): linear warm-up, then constant.
+    pub fn learning_rate_at(&self, step: usize) -> f64 {
+        if self.warmup_steps == 0 {
+            self.learning_rate
+        } else {
+            self.learning_rate * ((step + 1) as f64 / self.warmup_steps as f64).min(1.0)
+        }
+    }
+}

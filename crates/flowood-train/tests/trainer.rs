@@ -1,0 +1,320 @@
+//! The training loop on real Fashion-MNIST images with a tiny Glow: it learns, it resumes
+//! bit-for-bit, it checkpoints atomically, the guard skips non-finite steps, and fine-tuning
+//! with the outlier loss leaves the general model untouched.
+
+use burn::module::Module;
+use burn::store::ModuleSnapshot;
+use burn::tensor::Device;
+use flowood_data::{Augment, BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist};
+use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
+use flowood_train::guard::{BatchVerdict, batch_verdict};
+use flowood_train::{
+    MetricsRecord, Objective, TrainConfig, TrainData, TrainError, Trainer, evaluate_bits_per_dim,
+};
+
+fn images(split: Split, n: usize) -> ImageSet {
+    let set = load_fashion_mnist(data_dir().join("fashion-mnist"), split)
+        .expect("run scripts/fetch-data.sh data");
+    set.subset(&(0..n).collect::<Vec<_>>())
+        .unwrap()
+        .resize_bilinear(32, 32)
+        .unwrap()
+}
+
+fn tiny() -> GlowConfig {
+    GlowConfig {
+        in_channels: 1,
+        image_size: 32,
+        levels: 2,
+        steps_per_level: 1,
+        hidden_channels: 8,
+        coupling: CouplingKind::Affine,
+        prior: PriorKind::ActNormGaussian,
+    }
+}
+
+fn config(max_steps: usize) -> TrainConfig {
+    TrainConfig {
+        batch_size: 16,
+        max_steps,
+        checkpoint_every: 2,
+        eval_every: 0,
+        init_batches: 2,
+        ..TrainConfig::default()
+    }
+}
+
+fn data(seed: u64) -> TrainData {
+    TrainData {
+        train: Batcher::new(
+            images(Split::Train, 256),
+            BatchConfig::train(16, Some(Augment::translate()), seed),
+        )
+        .unwrap(),
+        test: Some(Batcher::new(images(Split::Test, 64), BatchConfig::eval(32)).unwrap()),
+        general: None,
+    }
+}
+
+/// Every parameter of a model as raw bytes, by name.
+fn weights(model: &Glow) -> Vec<(String, Vec<u8>)> {
+    model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|t| (t.name.clone(), t.to_bytes().unwrap().to_vec()))
+        .collect()
+}
+
+#[test]
+fn training_lowers_test_bits_per_dim() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let data = data(0);
+    let model = tiny().init(&device, 0).unwrap();
+    let trainer = Trainer::new(
+        TrainConfig {
+            learning_rate: 2e-3,
+            ..config(30)
+        },
+        &device,
+        dir.path(),
+    )
+    .unwrap()
+    .with_progress(false);
+    let initialised = model
+        .clone()
+        .initialize(&[data.train.batch(0, 0).unwrap().into_tensor(&device)])
+        .unwrap();
+    let before =
+        evaluate_bits_per_dim(&initialised, data.test.as_ref().unwrap(), 0, &device).unwrap();
+    let (_, summary) = trainer.fit(model, None, &data, false).unwrap();
+    let after = summary.test_bits_per_dim.unwrap();
+    assert!(after < before - 0.2, "test bits/dim {before} -> {after}");
+    assert_eq!(summary.steps, 30);
+    assert!(summary.model_path.exists());
+    let metrics = std::fs::read_to_string(dir.path().join("metrics.jsonl")).unwrap();
+    let records: Vec<MetricsRecord> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| matches!(r, MetricsRecord::Step { .. }))
+            .count(),
+        30
+    );
+    assert!(matches!(
+        records.last(),
+        Some(MetricsRecord::Eval { step: 30, .. })
+    ));
+}
+
+#[test]
+fn resumed_run_ends_bit_identical_to_an_uninterrupted_one() {
+    let device = Device::flex();
+    let straight = tempfile::tempdir().unwrap();
+    let (full, _) = Trainer::new(config(6), &device, straight.path())
+        .unwrap()
+        .with_progress(false)
+        .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
+        .unwrap();
+
+    let interrupted = tempfile::tempdir().unwrap();
+    Trainer::new(config(4), &device, interrupted.path())
+        .unwrap()
+        .with_progress(false)
+        .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
+        .unwrap();
+    let latest = std::fs::read_to_string(interrupted.path().join("checkpoints/latest")).unwrap();
+    assert_eq!(latest, "step-00000004");
+    // A fresh, different model is ignored: the checkpoint is what resumes.
+    let (resumed, summary) = Trainer::new(config(6), &device, interrupted.path())
+        .unwrap()
+        .with_progress(false)
+        .fit(tiny().init(&device, 99).unwrap(), None, &data(3), true)
+        .unwrap();
+    assert_eq!(summary.steps, 6);
+    assert_eq!(weights(&resumed), weights(&full));
+}
+
+#[test]
+fn checkpoints_keep_only_the_latest_complete_folder() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    Trainer::new(config(5), &device, dir.path())
+        .unwrap()
+        .with_progress(false)
+        .fit(tiny().init(&device, 0).unwrap(), None, &data(0), false)
+        .unwrap();
+    let mut entries: Vec<String> = std::fs::read_dir(dir.path().join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        vec!["latest".to_string(), "step-00000005".to_string()]
+    );
+    for file in ["model.bpk", "model.json", "optimizer.bpk", "state.json"] {
+        assert!(
+            dir.path()
+                .join("checkpoints/step-00000005")
+                .join(file)
+                .exists(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn guard_skips_steps_whose_loss_is_not_finite() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let data = data(0);
+    let model = tiny()
+        .init(&device, 0)
+        .unwrap()
+        .initialize(&[data.train.batch(0, 0).unwrap().into_tensor(&device)])
+        .unwrap();
+    let mut broken = model.clone();
+    broken.levels[0].steps[0].actnorm.log_scale = broken.levels[0].steps[0]
+        .actnorm
+        .log_scale
+        .clone()
+        .map(|t| t.add_scalar(f64::NAN));
+    let before = weights(&broken);
+    let (after, summary) = Trainer::new(config(3), &device, dir.path())
+        .unwrap()
+        .with_progress(false)
+        .fit(broken, None, &data, false)
+        .unwrap();
+    assert_eq!(summary.skipped_steps, 3);
+    assert_eq!(
+        weights(&after),
+        before,
+        "skipped steps must not change the weights"
+    );
+}
+
+#[test]
+fn batch_verdict_follows_the_quarter_rule() {
+    assert_eq!(
+        batch_verdict(&[1.0, 2.0, 3.0, 4.0]),
+        BatchVerdict::AllFinite
+    );
+    assert_eq!(
+        batch_verdict(&[1.0, f64::NAN, 3.0, f64::INFINITY]),
+        BatchVerdict::FinitePart(vec![0, 2])
+    );
+    assert_eq!(
+        batch_verdict(&[1.0, f64::NAN, f64::NAN, f64::NAN]),
+        BatchVerdict::Skip
+    );
+    assert_eq!(
+        batch_verdict(&[
+            1.0,
+            2.0,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN
+        ]),
+        BatchVerdict::Skip
+    );
+}
+
+#[test]
+fn outlier_fine_tuning_keeps_the_general_model_frozen() {
+    let device = Device::flex();
+    let data0 = data(0);
+    let init = data0.train.batch(0, 0).unwrap().into_tensor(&device);
+    let general = tiny()
+        .init(&device, 5)
+        .unwrap()
+        .initialize(std::slice::from_ref(&init))
+        .unwrap();
+    let general_before = weights(&general);
+    let data = TrainData {
+        general: Some(
+            Batcher::new(images(Split::Test, 128), BatchConfig::train(16, None, 1)).unwrap(),
+        ),
+        ..data0
+    };
+    let objective = Objective::OutlierRatio {
+        lambda: 6000.0,
+        temperature: 1000.0,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let start = general.clone();
+    let (tuned, summary) = Trainer::new(
+        TrainConfig {
+            objective,
+            ..config(3)
+        },
+        &device,
+        dir.path(),
+    )
+    .unwrap()
+    .with_progress(false)
+    .fit(start, Some(&general), &data, false)
+    .unwrap();
+    assert_eq!(summary.skipped_steps, 0);
+    assert_eq!(weights(&general), general_before);
+    assert_ne!(weights(&tuned.valid()), general_before);
+    let no_general = Trainer::new(
+        TrainConfig {
+            objective,
+            ..config(1)
+        },
+        &device,
+        dir.path(),
+    )
+    .unwrap()
+    .fit(tiny().init(&device, 0).unwrap(), None, &data, false);
+    assert!(matches!(
+        no_general,
+        Err(TrainError::InvalidSetting {
+            name: "objective",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn invalid_settings_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = Trainer::new(
+        TrainConfig {
+            batch_size: 0,
+            ..TrainConfig::default()
+        },
+        &Device::flex(),
+        dir.path(),
+    );
+    assert!(matches!(
+        bad,
+        Err(TrainError::InvalidSetting {
+            name: "batch_size",
+            ..
+        })
+    ));
+    let bad = Trainer::new(
+        TrainConfig {
+            learning_rate: f64::NAN,
+            ..TrainConfig::default()
+        },
+        &Device::flex(),
+        dir.path(),
+    );
+    assert!(matches!(
+        bad,
+        Err(TrainError::InvalidSetting {
+            name: "learning_rate",
+            ..
+        })
+    ));
+}
+
