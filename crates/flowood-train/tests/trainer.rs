@@ -317,4 +317,3 @@ fn invalid_settings_are_errors() {
         })
     ));
 }
-
