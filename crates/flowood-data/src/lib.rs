@@ -23,6 +23,7 @@ mod layout;
 mod mat;
 mod photo_tiles;
 mod resize;
+mod source;
 mod svhn;
 mod tiny;
 
@@ -42,5 +43,6 @@ pub use idx::{read_idx, read_idx_images, read_idx_labels};
 pub use mat::{MatArray, MatData, read_mat};
 pub use photo_tiles::{PhotoTileConfig, PhotoTiles, photo_tiles, tiles_per_photo};
 pub use resize::short_side_size;
+pub use source::{DataSource, Prepare, SOURCE_KINDS, SourceKind};
 pub use svhn::read_svhn;
 pub use tiny::TinyImages;

@@ -1,0 +1,63 @@
+//! `flowood`: train, fine-tune, score, evaluate and sample Glow anomaly detectors.
+
+mod error;
+mod model_args;
+mod train_args;
+mod train_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+use crate::model_args::ModelArgs;
+use crate::train_args::TrainArgs;
+use crate::train_cmd::FinetuneArgs;
+
+/// Anomaly detection with deep invertible networks (Schirrmeister et al., NeurIPS 2020).
+#[derive(Debug, Parser)]
+#[command(name = "flowood", version, about)]
+struct Cli {
+    /// Compute device: flex (CPU, default), ndarray, wgpu, cuda or cuda:N (needs the matching
+    /// cargo feature).
+    #[arg(long, global = true, default_value = "flex")]
+    device: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a Glow from scratch by maximum likelihood.
+    Train {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        train: TrainArgs,
+    },
+    /// Fine-tune a saved Glow, optionally with an outlier loss on general-distribution data.
+    Finetune {
+        #[command(flatten)]
+        tune: FinetuneArgs,
+        #[command(flatten)]
+        train: TrainArgs,
+    },
+}
+
+fn run(cli: &Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Train { model, train } => train_cmd::train(&cli.device, model, train),
+        Command::Finetune { tune, train } => train_cmd::finetune(&cli.device, tune, train),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Flags shared by `flowood train` and `flowood finetune`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use flowood::data::DataSource;
+
+/// Data, optimisation and bookkeeping flags.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// Training data as KIND:PATH; KIND is fashion-mnist, mnist, cifar10, cifar100, svhn,
+    /// folder, photos or tiny (e.g. fashion-mnist:data/fashion-mnist, photos:data/photos).
+    /// The test split of the same set, where it has one, gives the test bits/dim.
+    #[arg(long, value_parser = parse_source)]
+    pub data: DataSource,
+    /// Images per batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Optimiser steps to run (default 1000 unless --epochs is given).
+    #[arg(long, conflicts_with = "epochs")]
+    pub max_steps: Option<usize>,
+    /// Passes over the training set (converted to steps).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Adamax learning rate.
+    #[arg(long, default_value_t = 5e-4)]
+    pub lr: f64,
+    /// Coupled L2 weight decay.
+    #[arg(long, default_value_t = 5e-5)]
+    pub weight_decay: f64,
+    /// Linear learning-rate warm-up steps.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+    /// Seed of the initial weights, data order, noise and augmentation.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write a checkpoint every N steps (and at the end).
+    #[arg(long, default_value_t = 200)]
+    pub checkpoint_every: usize,
+    /// Evaluate test bits/dim every N steps (0: only at the end).
+    #[arg(long, default_value_t = 500)]
+    pub eval_every: usize,
+    /// Evaluate on at most N test batches (0: the whole test set).
+    #[arg(long, default_value_t = 0)]
+    pub eval_batches: usize,
+    /// Continue from the latest checkpoint in --out, if there is one.
+    #[arg(long)]
+    pub resume: bool,
+    /// Output folder: model.bpk (+ model.json), metrics.jsonl, checkpoints/.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// clap parser for KIND:PATH.
+pub fn parse_source(spec: &str) -> Result<DataSource, String> {
+    spec.parse()
+        .map_err(|e: flowood::data::DataError| e.to_string())
+}

@@ -1,0 +1,201 @@
+//! `flowood train` and `flowood finetune`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use flowood::backend::parse_device;
+use flowood::data::{BatchConfig, Batcher, DataSource, Prepare, Split};
+use flowood::glow::{Glow, GlowConfig};
+use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
+
+use crate::error::CliError;
+use crate::model_args::ModelArgs;
+use crate::train_args::{TrainArgs, parse_source};
+
+/// Outlier objective of `flowood finetune`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutlierArg {
+    /// The paper's outlier loss on the likelihood ratio against --general (Eq. 2).
+    Ratio,
+    /// The Outlier Exposure margin loss.
+    Margin,
+}
+
+/// Flags of `flowood finetune` beyond the shared training flags.
+#[derive(Debug, Clone, Args)]
+pub struct FinetuneArgs {
+    /// Model to start from (e.g. the general model, or the in-distribution model).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Add an outlier objective drawing one --general-data batch per step.
+    #[arg(long, value_enum)]
+    pub outlier_loss: Option<OutlierArg>,
+    /// The frozen general model of the ratio objective.
+    #[arg(long)]
+    pub general: Option<PathBuf>,
+    /// General-distribution data as KIND:PATH (training split).
+    #[arg(long, value_parser = parse_source)]
+    pub general_data: Option<DataSource>,
+    /// Weight lambda of the outlier term.
+    #[arg(long, default_value_t = 6000.0)]
+    pub lambda: f64,
+    /// Temperature T of the outlier term.
+    #[arg(long, default_value_t = 1000.0)]
+    pub temperature: f64,
+    /// Margin of the margin loss in nats per image (default: D = C*H*W).
+    #[arg(long)]
+    pub margin: Option<f64>,
+}
+
+/// Trains a new model from scratch.
+pub fn train(device: &str, model: &ModelArgs, args: &TrainArgs) -> Result<(), CliError> {
+    let device = parse_device(device)?;
+    let config = model.config();
+    config.validate()?;
+    let data = training_data(args, &config, None)?;
+    let glow = config.init(&device, args.seed)?;
+    let summary = fit(&device, args, Objective::Nll, glow, None, &data)?;
+    report(&summary);
+    Ok(())
+}
+
+/// Fine-tunes a saved model, optionally with an outlier objective.
+pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
+    let device = parse_device(device)?;
+    let start = Glow::load(&tune.from, &device)?;
+    let config = start.config.clone();
+    let objective = objective(tune, &config)?;
+    let general = match (&tune.general, objective) {
+        (Some(path), Objective::OutlierRatio { .. }) => Some(Glow::load(path, &device)?),
+        (None, Objective::OutlierRatio { .. }) => {
+            return Err(CliError::Usage(
+                "--outlier-loss ratio needs --general MODEL".into(),
+            ));
+        }
+        _ => None,
+    };
+    if let Some(g) = &general
+        && g.config != config
+    {
+        return Err(CliError::Usage(
+            "--general must have the same architecture as --from".into(),
+        ));
+    }
+    let data = training_data(
+        args,
+        &config,
+        tune.general_data
+            .as_ref()
+            .filter(|_| objective.uses_general_data()),
+    )?;
+    let summary = fit(&device, args, objective, start, general.as_ref(), &data)?;
+    report(&summary);
+    Ok(())
+}
+
+fn objective(tune: &FinetuneArgs, config: &GlowConfig) -> Result<Objective, CliError> {
+    let objective = match tune.outlier_loss {
+        None => return Ok(Objective::Nll),
+        Some(OutlierArg::Ratio) => Objective::OutlierRatio {
+            lambda: tune.lambda,
+            temperature: tune.temperature,
+        },
+        Some(OutlierArg::Margin) => Objective::Margin {
+            margin: tune.margin.unwrap_or(config.dims() as f64),
+        },
+    };
+    if tune.general_data.is_none() {
+        return Err(CliError::Usage(
+            "--outlier-loss needs --general-data KIND:PATH".into(),
+        ));
+    }
+    Ok(objective)
+}
+
+/// Loads the training set (and its test split, and general data) shaped for `config`.
+fn training_data(
+    args: &TrainArgs,
+    config: &GlowConfig,
+    general: Option<&DataSource>,
+) -> Result<TrainData, CliError> {
+    let prepare = Prepare {
+        channels: config.in_channels,
+        size: config.image_size,
+    };
+    let train_set = args.data.load(Split::Train, prepare)?;
+    let augment = Some(args.data.augmentation());
+    let train = Batcher::new(
+        train_set,
+        BatchConfig::train(args.batch_size, augment, args.seed),
+    )?;
+    let test = match args.data.has_test_split() {
+        true => Some(Batcher::new(
+            args.data.load(Split::Test, prepare)?,
+            BatchConfig::eval(256),
+        )?),
+        false => None,
+    };
+    let general = match general {
+        Some(source) => {
+            let config = BatchConfig::train(
+                args.batch_size,
+                Some(source.augmentation()),
+                args.seed.wrapping_add(1),
+            );
+            Some(Batcher::new(source.load(Split::Train, prepare)?, config)?)
+        }
+        None => None,
+    };
+    Ok(TrainData {
+        train,
+        test,
+        general,
+    })
+}
+
+fn fit(
+    device: &flowood::burn::tensor::Device,
+    args: &TrainArgs,
+    objective: Objective,
+    model: Glow,
+    general: Option<&Glow>,
+    data: &TrainData,
+) -> Result<TrainSummary, CliError> {
+    let max_steps = match (args.max_steps, args.epochs) {
+        (Some(steps), _) => steps,
+        (None, Some(epochs)) => epochs * data.train.batches_per_epoch(),
+        (None, None) => 1000,
+    };
+    let config = TrainConfig {
+        learning_rate: args.lr,
+        weight_decay: args.weight_decay,
+        warmup_steps: args.warmup,
+        batch_size: args.batch_size,
+        max_steps,
+        seed: args.seed,
+        checkpoint_every: args.checkpoint_every,
+        eval_every: args.eval_every,
+        eval_batches: args.eval_batches,
+        objective,
+        ..TrainConfig::default()
+    };
+    let trainer = Trainer::new(config, device, &args.out)?.with_progress(!args.quiet);
+    Ok(trainer.fit(model, general, data, args.resume)?.1)
+}
+
+fn report(summary: &TrainSummary) {
+    println!("steps: {}", summary.steps);
+    println!(
+        "train bits/dim (last 10% of steps): {:.4}",
+        summary.train_bits_per_dim
+    );
+    if let Some(bpd) = summary.test_bits_per_dim {
+        println!("test bits/dim: {bpd:.4}");
+    }
+    println!(
+        "skipped steps: {}, recomputed steps: {}",
+        summary.skipped_steps, summary.recomputed_steps
+    );
+    println!("throughput: {:.1} images/s", summary.images_per_second);
+    println!("model: {}", summary.model_path.display());
+}

@@ -1,0 +1,191 @@
+//! The `flowood` binary: help, one-line errors, and a training run killed with SIGKILL that
+//! resumes to weights bit-identical to an uninterrupted run.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use flowood::burn::store::ModuleSnapshot;
+use flowood::burn::tensor::Device;
+use flowood::data::data_dir;
+use flowood::glow::Glow;
+
+fn flowood(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fashion() -> String {
+    format!(
+        "fashion-mnist:{}",
+        data_dir().join("fashion-mnist").display()
+    )
+}
+
+/// A tiny, fast training command writing into `out`.
+fn tiny_train(out: &Path, steps: usize) -> Vec<String> {
+    let steps = steps.to_string();
+    let out = out.display().to_string();
+    [
+        "train",
+        "--data",
+        &fashion(),
+        "--levels",
+        "2",
+        "--steps-per-level",
+        "1",
+        "--hidden",
+        "8",
+        "--batch-size",
+        "16",
+        "--max-steps",
+        &steps,
+        "--checkpoint-every",
+        "2",
+        "--eval-every",
+        "0",
+        "--eval-batches",
+        "1",
+        "--seed",
+        "3",
+        "--quiet",
+        "--out",
+        &out,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn weights(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let model = Glow::load(path, &Device::flex()).unwrap();
+    model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|t| (t.name.clone(), t.to_bytes().unwrap().to_vec()))
+        .collect()
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = flowood(&["train", "--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--data",
+        "--preset",
+        "--levels",
+        "--steps-per-level",
+        "--hidden",
+        "--batch-size",
+        "--max-steps",
+        "--epochs",
+        "--seed",
+        "--device",
+        "--out",
+        "--resume",
+    ] {
+        assert!(text.contains(flag), "train --help lacks {flag}");
+    }
+    let text = String::from_utf8_lossy(&flowood(&["finetune", "--help"]).stdout).into_owned();
+    for flag in [
+        "--from",
+        "--outlier-loss",
+        "--general",
+        "--general-data",
+        "--lambda",
+        "--temperature",
+    ] {
+        assert!(text.contains(flag), "finetune --help lacks {flag}");
+    }
+}
+
+#[test]
+fn bad_input_gives_one_line_and_a_failure_code() {
+    for args in [
+        vec!["train", "--data", "nonsense:x", "--out", "/tmp/never"],
+        vec![
+            "train",
+            "--data",
+            "fashion-mnist:/nonexistent",
+            "--out",
+            "/tmp/never",
+        ],
+        vec![
+            "--device",
+            "cuda",
+            "train",
+            "--data",
+            "fashion-mnist:/nonexistent",
+            "--out",
+            "/tmp/never",
+        ],
+        vec![
+            "finetune",
+            "--from",
+            "/nonexistent/model.bpk",
+            "--data",
+            "mnist:/x",
+            "--out",
+            "/tmp/never",
+        ],
+    ] {
+        let out = flowood(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error:"), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn sigkilled_run_resumes_to_bit_identical_weights() {
+    let straight = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(tiny_train(straight.path(), 60))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let killed = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(tiny_train(killed.path(), 60))
+        .spawn()
+        .unwrap();
+    let latest = killed.path().join("checkpoints/latest");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !std::fs::read_to_string(&latest).is_ok_and(|s| s.as_str() >= "step-00000004") {
+        assert!(Instant::now() < deadline, "no checkpoint appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !killed.path().join("model.bpk").exists(),
+        "the run finished before it was killed"
+    );
+
+    let mut resume = tiny_train(killed.path(), 60);
+    resume.push("--resume".into());
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(resume)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        weights(&killed.path().join("model.bpk")),
+        weights(&straight.path().join("model.bpk"))
+    );
+}

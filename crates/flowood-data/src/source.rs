@@ -1,0 +1,167 @@
+//! Naming a dataset on the command line as `KIND:PATH`, and loading it ready for a model.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::augment::Augment;
+use crate::catalog::{
+    Split, load_cifar10, load_cifar100, load_fashion_mnist, load_mnist, load_svhn,
+};
+use crate::dataset::ImageSet;
+use crate::error::{DataError, Result};
+use crate::folder::read_folder;
+use crate::photo_tiles::{PhotoTileConfig, photo_tiles};
+use crate::tiny::TinyImages;
+
+/// The kinds of data flowood reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Fashion-MNIST IDX files in a folder.
+    FashionMnist,
+    /// MNIST IDX files in a folder.
+    Mnist,
+    /// CIFAR-10 binary batches in a folder.
+    Cifar10,
+    /// CIFAR-100 binary files in a folder (fine labels).
+    Cifar100,
+    /// SVHN `*_32x32.mat` files in a folder.
+    Svhn,
+    /// A folder of PNG/JPEG images (LSUN protocol; no train/test split).
+    Folder,
+    /// A folder of photographs cut into tiles, split by photo.
+    Photos,
+    /// An 80M Tiny Images `tiny_images.bin` file (no train/test split).
+    Tiny,
+}
+
+/// A dataset named as `KIND:PATH`, e.g. `fashion-mnist:data/fashion-mnist`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSource {
+    /// What the files are.
+    pub kind: SourceKind,
+    /// Where they are.
+    pub path: PathBuf,
+}
+
+/// The names accepted before the colon.
+pub const SOURCE_KINDS: &str =
+    "fashion-mnist, mnist, cifar10, cifar100, svhn, folder, photos, tiny";
+
+impl FromStr for DataSource {
+    type Err = DataError;
+
+    fn from_str(spec: &str) -> Result<Self> {
+        let (kind, path) = spec.split_once(':').ok_or_else(|| {
+            DataError::InvalidArgument(format!(
+                "`{spec}` is not KIND:PATH (KIND one of {SOURCE_KINDS})"
+            ))
+        })?;
+        let kind = match kind {
+            "fashion-mnist" => SourceKind::FashionMnist,
+            "mnist" => SourceKind::Mnist,
+            "cifar10" => SourceKind::Cifar10,
+            "cifar100" => SourceKind::Cifar100,
+            "svhn" => SourceKind::Svhn,
+            "folder" => SourceKind::Folder,
+            "photos" => SourceKind::Photos,
+            "tiny" => SourceKind::Tiny,
+            other => {
+                return Err(DataError::InvalidArgument(format!(
+                    "unknown data kind `{other}` (one of {SOURCE_KINDS})"
+                )));
+            }
+        };
+        if path.is_empty() {
+            return Err(DataError::InvalidArgument(format!(
+                "`{spec}` names no path"
+            )));
+        }
+        Ok(Self {
+            kind,
+            path: PathBuf::from(path),
+        })
+    }
+}
+
+/// How to prepare images for a model: channels (1 converts to grey) and square size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prepare {
+    /// 1 for grey (RGB sets are converted), 3 for colour.
+    pub channels: usize,
+    /// Side of the model's square input (images are resized bilinearly if needed).
+    pub size: usize,
+}
+
+impl DataSource {
+    /// Loads one split, converted to `prepare.channels` and resized to `prepare.size`.
+    ///
+    /// Sets without a published split (folder, tiny) return everything for `Split::Train`
+    /// and an error for `Split::Test`. Tiny Images are read in full: use a folder or photo
+    /// tiles for large general sets.
+    pub fn load(&self, split: Split, prepare: Prepare) -> Result<ImageSet> {
+        let set = match self.kind {
+            SourceKind::FashionMnist => load_fashion_mnist(&self.path, split)?,
+            SourceKind::Mnist => load_mnist(&self.path, split)?,
+            SourceKind::Cifar10 => load_cifar10(&self.path, split)?,
+            SourceKind::Cifar100 => load_cifar100(&self.path, split)?.images,
+            SourceKind::Svhn => load_svhn(&self.path, split)?,
+            SourceKind::Photos => {
+                let tiles = photo_tiles(
+                    &self.path,
+                    &PhotoTileConfig {
+                        tile: prepare.size as u32,
+                        ..PhotoTileConfig::default()
+                    },
+                )?;
+                if split == Split::Train {
+                    tiles.train
+                } else {
+                    tiles.test
+                }
+            }
+            SourceKind::Folder | SourceKind::Tiny if split == Split::Test => {
+                return Err(DataError::InvalidArgument(format!(
+                    "{} has no test split",
+                    self.path.display()
+                )));
+            }
+            SourceKind::Folder => read_folder(&self.path, prepare.size as u32)?.images,
+            SourceKind::Tiny => {
+                let tiny = TinyImages::open(&self.path)?;
+                tiny.read_many(&(0..tiny.len()).collect::<Vec<_>>())?
+            }
+        };
+        prepared(set, prepare)
+    }
+
+    /// Whether the set has a published test split (or, for photos, a split by photo).
+    pub fn has_test_split(&self) -> bool {
+        !matches!(self.kind, SourceKind::Folder | SourceKind::Tiny)
+    }
+
+    /// The augmentation of method.md: translation for all sets, plus horizontal flips for
+    /// natural images (photos, folders, Tiny Images, CIFAR), not for digits, Fashion-MNIST or SVHN.
+    pub fn augmentation(&self) -> Augment {
+        match self.kind {
+            SourceKind::FashionMnist | SourceKind::Mnist | SourceKind::Svhn => Augment::translate(),
+            _ => Augment::translate_flip(),
+        }
+    }
+}
+
+fn prepared(set: ImageSet, prepare: Prepare) -> Result<ImageSet> {
+    let set = match (prepare.channels, set.channels()) {
+        (1, 3) => set.to_grey()?,
+        (want, have) if want == have => set,
+        (want, have) => {
+            return Err(DataError::InvalidArgument(format!(
+                "the model wants {want} channels, the data has {have}"
+            )));
+        }
+    };
+    if set.height() == prepare.size && set.width() == prepare.size {
+        Ok(set)
+    } else {
+        set.resize_bilinear(prepare.size, prepare.size)
+    }
+}
