@@ -2,6 +2,7 @@
 
 mod error;
 mod model_args;
+mod sample_cmd;
 mod train_args;
 mod train_cmd;
 
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::CliError;
 use crate::model_args::ModelArgs;
+use crate::sample_cmd::SampleArgs;
 use crate::train_args::TrainArgs;
 use crate::train_cmd::FinetuneArgs;
 
@@ -42,12 +44,15 @@ enum Command {
         #[command(flatten)]
         train: TrainArgs,
     },
+    /// Draw images from a model and save them as a PNG grid.
+    Sample(SampleArgs),
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Train { model, train } => train_cmd::train(&cli.device, model, train),
         Command::Finetune { tune, train } => train_cmd::finetune(&cli.device, tune, train),
+        Command::Sample(args) => sample_cmd::sample(&cli.device, args),
     }
 }
 

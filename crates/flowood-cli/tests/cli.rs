@@ -189,3 +189,50 @@ fn sigkilled_run_resumes_to_bit_identical_weights() {
         weights(&straight.path().join("model.bpk"))
     );
 }
+
+#[test]
+fn sample_writes_a_png_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(tiny_train(dir.path(), 2))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model = dir.path().join("model.bpk").display().to_string();
+    let png = dir.path().join("grid.png");
+    let out = flowood(&[
+        "sample",
+        "--model",
+        &model,
+        "--n",
+        "10",
+        "--columns",
+        "4",
+        "--out",
+        &png.display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    // 4 columns and 3 rows of 32x32 images with 2 pixels of padding around each.
+    assert_eq!((be(16), be(20)), (4 * 34 + 2, 3 * 34 + 2));
+    let bad = flowood(&[
+        "sample",
+        "--model",
+        &model,
+        "--n",
+        "0",
+        "--out",
+        &png.display().to_string(),
+    ]);
+    assert!(!bad.status.success());
+}

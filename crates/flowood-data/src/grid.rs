@@ -1,0 +1,76 @@
+//! Model outputs back to pixels, and image grids saved as PNG (for samples).
+
+use std::path::Path;
+
+use image::{ExtendedColorType, ImageFormat};
+
+use crate::dataset::ImageSet;
+use crate::error::{DataError, Result};
+
+/// Converts model-scale values `x` (NCHW, `x = v/256 - 0.5`) to pixels `v = floor((x + 0.5) *
+/// 256)`, clamped to 0..=255 (non-finite values become 0).
+pub fn from_model_scale(values: &[f32], shape: [usize; 4]) -> Result<ImageSet> {
+    let pixels = values
+        .iter()
+        .map(|&x| {
+            if x.is_finite() {
+                ((x + 0.5) * 256.0).floor().clamp(0.0, 255.0) as u8
+            } else {
+                0
+            }
+        })
+        .collect();
+    ImageSet::new(pixels, shape, None)
+}
+
+/// Tiles the images of `set` into a grid of `columns` columns with `padding` pixels of
+/// white between them, and writes it as PNG to `path` (through a temporary file).
+pub fn save_grid(set: &ImageSet, columns: usize, padding: usize, path: &Path) -> Result<()> {
+    let [n, c, h, w] = set.shape();
+    if n == 0 || columns == 0 || !(c == 1 || c == 3) {
+        return Err(DataError::InvalidArgument(format!(
+            "cannot grid {n} images of {c} channels in {columns} columns"
+        )));
+    }
+    let rows = n.div_ceil(columns);
+    let width = columns * (w + padding) + padding;
+    let height = rows * (h + padding) + padding;
+    // Interleaved (HWC) canvas, white background.
+    let mut canvas = vec![255u8; width * height * c];
+    for i in 0..n {
+        let (ox, oy) = (
+            i % columns * (w + padding) + padding,
+            i / columns * (h + padding) + padding,
+        );
+        for ch in 0..c {
+            for y in 0..h {
+                for x in 0..w {
+                    canvas[((oy + y) * width + ox + x) * c + ch] =
+                        set.pixels()[((i * c + ch) * h + y) * w + x];
+                }
+            }
+        }
+    }
+    let color = if c == 1 {
+        ExtendedColorType::L8
+    } else {
+        ExtendedColorType::Rgb8
+    };
+    let tmp = path.with_extension("png.tmp");
+    image::save_buffer_with_format(
+        &tmp,
+        &canvas,
+        width as u32,
+        height as u32,
+        color,
+        ImageFormat::Png,
+    )
+    .map_err(|source| DataError::Image {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
