@@ -5,7 +5,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use flowood::burn::store::ModuleSnapshot;
 use flowood::burn::tensor::Device;
 use flowood::data::data_dir;
 use flowood::glow::Glow;
@@ -59,12 +58,20 @@ fn tiny_train(out: &Path, steps: usize) -> Vec<String> {
 }
 
 fn weights(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let model = Glow::load(path, &Device::flex()).unwrap();
-    model
-        .collect(None, None, false)
-        .into_iter()
-        .map(|t| (t.name.clone(), t.to_bytes().unwrap().to_vec()))
-        .collect()
+    flowood::flows::check::parameter_bytes(&Glow::load(path, &Device::flex()).unwrap())
+}
+
+/// Runs the binary and asserts that it succeeded.
+fn run_ok<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -145,15 +152,7 @@ fn bad_input_gives_one_line_and_a_failure_code() {
 #[test]
 fn sigkilled_run_resumes_to_bit_identical_weights() {
     let straight = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(tiny_train(straight.path(), 60))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(tiny_train(straight.path(), 60));
 
     let killed = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_flowood"))
@@ -175,15 +174,7 @@ fn sigkilled_run_resumes_to_bit_identical_weights() {
 
     let mut resume = tiny_train(killed.path(), 60);
     resume.push("--resume".into());
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(resume)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(resume);
     assert_eq!(
         weights(&killed.path().join("model.bpk")),
         weights(&straight.path().join("model.bpk"))
@@ -193,15 +184,7 @@ fn sigkilled_run_resumes_to_bit_identical_weights() {
 #[test]
 fn sample_writes_a_png_grid() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(tiny_train(dir.path(), 2))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(tiny_train(dir.path(), 2));
     let model = dir.path().join("model.bpk").display().to_string();
     let png = dir.path().join("grid.png");
     let out = flowood(&[

@@ -3,6 +3,8 @@
 //!
 //! These are what flowood's own tests use, offered so that users can check layers they write.
 
+use burn::module::Module;
+use burn::store::ModuleSnapshot;
 use burn::tensor::Tensor;
 use nalgebra::DMatrix;
 
@@ -45,4 +47,17 @@ pub fn numerical_logdet(f: impl Fn(Tensor<4>) -> Tensor<2>, x: &Tensor<4>, eps: 
 /// Relative difference `|a - b| / max(|a|, |b|, 1)`.
 pub fn relative_diff(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs()).max(1.0)
+}
+
+/// Every parameter of `module` (float and integer) as `(name, raw bytes)`, for exact
+/// comparisons of weights (e.g. a resumed run against an uninterrupted one).
+pub fn parameter_bytes<M: Module>(module: &M) -> Vec<(String, Vec<u8>)> {
+    module
+        .collect(None, None, false)
+        .into_iter()
+        .map(|t| {
+            let bytes = t.to_bytes().map(|b| b.to_vec()).unwrap_or_default();
+            (t.name, bytes)
+        })
+        .collect()
 }

@@ -3,7 +3,6 @@
 //! with the outlier loss leaves the general model untouched.
 
 use burn::module::Module;
-use burn::store::ModuleSnapshot;
 use burn::tensor::Device;
 use flowood_data::{Augment, BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist};
 use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
@@ -56,13 +55,8 @@ fn data(seed: u64) -> TrainData {
     }
 }
 
-/// Every parameter of a model as raw bytes, by name.
 fn weights(model: &Glow) -> Vec<(String, Vec<u8>)> {
-    model
-        .collect(None, None, false)
-        .into_iter()
-        .map(|t| (t.name.clone(), t.to_bytes().unwrap().to_vec()))
-        .collect()
+    flowood_flows::check::parameter_bytes(model)
 }
 
 #[test]
