@@ -1,0 +1,81 @@
+//! Errors of the scorers and of the metrics.
+
+use std::path::PathBuf;
+
+use flowood_glow::GlowError;
+use thiserror::Error;
+
+use crate::metrics::Class;
+
+/// Everything that can go wrong building a scorer or scoring a batch.
+#[derive(Debug, Error)]
+pub enum ScoreError {
+    /// The model rejected its input (wrong shape, ...).
+    #[error(transparent)]
+    Glow(#[from] GlowError),
+    /// Scoring needs a model whose ActNorms have been data-initialised.
+    #[error("the {role} model is not initialised (run Glow::initialize or load a trained model)")]
+    NotInitialized {
+        /// Which model (`in-distribution`, `general`).
+        role: &'static str,
+    },
+    /// A ratio needs two models of identical architecture.
+    #[error("the two models differ in architecture: in-distribution {in_model}, general {general}")]
+    ArchitectureMismatch {
+        /// Configuration of the in-distribution model (Debug form).
+        in_model: String,
+        /// Configuration of the general model (Debug form).
+        general: String,
+    },
+    /// A per-scale scorer was asked for a scale the model does not have.
+    #[error("scale index {index} out of range for a model with {levels} scales (0-based)")]
+    ScaleOutOfRange {
+        /// The requested 0-based scale.
+        index: usize,
+        /// Number of scales of the model.
+        levels: usize,
+    },
+    /// The input-complexity score needs the original uint8 images.
+    #[error(
+        "the input-complexity score needs the uint8 images of the batch (ScoreBatch::with_pixels)"
+    )]
+    MissingPixels,
+    /// The uint8 images are not a valid `[B, C, H, W]` batch, or do not match the tensor.
+    #[error("invalid pixels: {0}")]
+    Pixels(String),
+    /// PNG encoding failed.
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
+    /// An argument is out of range.
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// The argument.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two score tables with different columns cannot be concatenated.
+    #[error("score tables have different columns: {left:?} vs {right:?}")]
+    TableMismatch {
+        /// Columns of the table being extended.
+        left: Vec<String>,
+        /// Columns of the table appended to it.
+        right: Vec<String>,
+    },
+    /// Writing a file failed.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Metrics are undefined for the given scores.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum MetricError {
+    /// One class has no scores at all.
+    #[error("no {0} scores: metrics need at least one score of each class")]
+    EmptyClass(Class),
+}
