@@ -9,6 +9,8 @@
 //! - [`glow`]: the multiscale Glow with a typed per-scale log-likelihood;
 //! - [`data`]: dataset readers, preprocessing, dequantisation, augmentation, batching;
 //! - [`objectives`]: NLL/bits-per-dim, outlier loss, margin loss, class-conditional loss;
+//! - [`scores`]: anomaly scorers (likelihood, ratio, per-scale, complexity, typicality) and
+//!   metrics (AUROC, AUPR, FPR@95TPR);
 //! - [`train`]: optimizer and training;
 //!
 //! and chooses a backend at run time with [`backend::parse_device`].
@@ -20,4 +22,5 @@ pub use flowood_data as data;
 pub use flowood_flows as flows;
 pub use flowood_glow as glow;
 pub use flowood_objectives as objectives;
+pub use flowood_scores as scores;
 pub use flowood_train as train;

@@ -1,8 +1,12 @@
 //! `flowood`: train, fine-tune, score, evaluate and sample Glow anomaly detectors.
 
 mod error;
+mod eval_cmd;
 mod model_args;
+mod plots;
 mod sample_cmd;
+mod score_cmd;
+mod scoring;
 mod train_args;
 mod train_cmd;
 
@@ -11,8 +15,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::error::CliError;
+use crate::eval_cmd::EvalArgs;
 use crate::model_args::ModelArgs;
 use crate::sample_cmd::SampleArgs;
+use crate::score_cmd::ScoreArgs;
 use crate::train_args::TrainArgs;
 use crate::train_cmd::FinetuneArgs;
 
@@ -44,6 +50,10 @@ enum Command {
         #[command(flatten)]
         train: TrainArgs,
     },
+    /// Score every image of a data set with every scorer; one CSV row per image.
+    Score(ScoreArgs),
+    /// AUROC/AUPR/FPR@95 of every scorer on in-distribution vs OOD sets, with plots.
+    Eval(EvalArgs),
     /// Draw images from a model and save them as a PNG grid.
     Sample(SampleArgs),
 }
@@ -52,6 +62,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Train { model, train } => train_cmd::train(&cli.device, model, train),
         Command::Finetune { tune, train } => train_cmd::finetune(&cli.device, tune, train),
+        Command::Score(args) => score_cmd::score(&cli.device, args),
+        Command::Eval(args) => eval_cmd::eval(&cli.device, args),
         Command::Sample(args) => sample_cmd::sample(&cli.device, args),
     }
 }

@@ -219,3 +219,83 @@ fn sample_writes_a_png_grid() {
     ]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn score_and_eval_write_their_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(tiny_train(dir.path(), 2));
+    let model = dir.path().join("model.bpk").display().to_string();
+    let mnist = format!("mnist:{}", data_dir().join("mnist").display());
+
+    let csv = dir.path().join("scores.csv");
+    run_ok([
+        "score",
+        "--model",
+        &model,
+        "--general",
+        &model,
+        "--data",
+        &mnist,
+        "--complexity",
+        "--out",
+        &csv.display().to_string(),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        10_001,
+        "header + the 10000 MNIST test images"
+    );
+    let header = text.lines().next().unwrap();
+    for column in [
+        "score_log_p",
+        "score_ratio",
+        "score_final_scale",
+        "score_complexity",
+        "in_F1",
+        "in_A2",
+        "in_N2",
+        "in_lp2",
+        "general_lp1",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == column),
+            "{column} missing from {header}"
+        );
+    }
+
+    let out = dir.path().join("eval");
+    let ood = format!("mnist={mnist}");
+    run_ok([
+        "eval",
+        "--model",
+        &model,
+        "--general",
+        &model,
+        "--in",
+        &fashion(),
+        "--ood",
+        &ood,
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
+    let ratio = &report["metrics"]["mnist"]["ratio"];
+    // A model against itself: every ratio is 0, all tied, so AUROC is exactly one half.
+    assert_eq!(ratio["auroc"], 0.5);
+    let auroc = report["metrics"]["mnist"]["log_p"]["auroc"]
+        .as_f64()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&auroc));
+    assert_eq!(report["metrics"]["mnist"]["log_p"]["n_ood"], 10_000);
+    for file in [
+        "eval.md",
+        "eval.csv",
+        "hist-log_p.png",
+        "hist-ratio.png",
+        "roc-mnist.png",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+}

@@ -1,0 +1,293 @@
+//! `flowood eval`: AUROC (and AUPR, FPR@95) of every scorer against every OOD set, with
+//! histograms, ROC curves and the per-scale table.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use flowood::backend::parse_device;
+use flowood::data::DataSource;
+use flowood::scores::ScoreTable;
+use flowood::scores::metrics::{OodMetrics, evaluate};
+use serde_json::{Value, json};
+
+use crate::error::CliError;
+use crate::plots::{histogram, roc, roc_points};
+use crate::scoring::{Models, score_err};
+use crate::train_args::parse_source;
+
+/// Flags of `flowood eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// The in-distribution model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The general model (same architecture), for the likelihood-ratio scores.
+    #[arg(long)]
+    pub general: Option<PathBuf>,
+    /// In-distribution data as KIND:PATH (its test split).
+    #[arg(long = "in", value_parser = parse_source)]
+    pub in_data: DataSource,
+    /// An OOD set as NAME=KIND:PATH (repeatable), e.g. mnist=mnist:data/mnist.
+    #[arg(long = "ood", value_parser = parse_named, required = true)]
+    pub ood: Vec<(String, DataSource)>,
+    /// Also evaluate the input-complexity score.
+    #[arg(long)]
+    pub complexity: bool,
+    /// Output folder: eval.md, eval.json, eval.csv and the PNG plots.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn parse_named(spec: &str) -> Result<(String, DataSource), String> {
+    let (name, source) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("`{spec}` is not NAME=KIND:PATH"))?;
+    Ok((name.to_string(), parse_source(source)?))
+}
+
+/// One OOD set's metrics for every scorer.
+struct OodResult {
+    name: String,
+    metrics: Vec<(String, OodMetrics)>,
+}
+
+/// Scores everything, writes the reports and plots, prints the Markdown.
+pub fn eval(device: &str, args: &EvalArgs) -> Result<(), CliError> {
+    let device = parse_device(device)?;
+    let models = Models::load(
+        &args.model,
+        args.general.as_deref(),
+        args.complexity,
+        &device,
+    )?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
+    let in_table = models.score(models.load_set(&args.in_data)?, "in-distribution", &device)?;
+    let mut tables = Vec::new();
+    for (name, source) in &args.ood {
+        tables.push((
+            name.clone(),
+            models.score(models.load_set(source)?, name, &device)?,
+        ));
+    }
+    let scorers: Vec<String> = in_table
+        .names()
+        .iter()
+        .filter(|n| n.starts_with("score_"))
+        .cloned()
+        .collect();
+    let results = tables
+        .iter()
+        .map(|(name, table)| ood_result(name, &in_table, table, &scorers))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let markdown = format!(
+        "{}\n{}",
+        auroc_markdown(&results, &scorers),
+        per_scale_markdown(&in_table, &tables)
+    );
+    print!("{markdown}");
+    write(&args.out.join("eval.md"), &markdown)?;
+    write(&args.out.join("eval.csv"), &metrics_csv(&results))?;
+    let report = json!({
+        "model": args.model, "general": args.general, "in": format!("{:?}", args.in_data.path),
+        "metrics": metrics_json(&results), "per_scale": per_scale_json(&in_table, &tables),
+    });
+    write(
+        &args.out.join("eval.json"),
+        &serde_json::to_string_pretty(&report).unwrap_or_default(),
+    )?;
+    draw_plots(&args.out, &in_table, &tables, &scorers)
+}
+
+fn ood_result(
+    name: &str,
+    in_table: &ScoreTable,
+    ood: &ScoreTable,
+    scorers: &[String],
+) -> Result<OodResult, CliError> {
+    let metrics = scorers
+        .iter()
+        .map(|s| {
+            Ok((
+                s.clone(),
+                evaluate(column(in_table, s)?, column(ood, s)?).map_err(score_err)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    Ok(OodResult {
+        name: name.to_string(),
+        metrics,
+    })
+}
+
+fn column<'a>(table: &'a ScoreTable, name: &str) -> Result<&'a [f64], CliError> {
+    table
+        .column(name)
+        .ok_or_else(|| CliError::Usage(format!("no column {name}")))
+}
+
+/// `score_ratio_lp1` -> `ratio_lp1`.
+fn short(scorer: &str) -> &str {
+    scorer.trim_start_matches("score_")
+}
+
+fn auroc_markdown(results: &[OodResult], scorers: &[String]) -> String {
+    let mut md = String::from(
+        "AUROC x100 (higher = better separation; in-distribution = positive)\n\n| OOD set |",
+    );
+    scorers.iter().for_each(|s| {
+        let _ = write!(md, " {} |", short(s));
+    });
+    md.push_str("\n|---|");
+    scorers.iter().for_each(|_| md.push_str("---|"));
+    for r in results {
+        let _ = write!(md, "\n| {} |", r.name);
+        r.metrics.iter().for_each(|(_, m)| {
+            let _ = write!(md, " {:.1} |", 100.0 * m.auroc);
+        });
+    }
+    md.push('\n');
+    md
+}
+
+/// Mean of every `*_lp{i}`, `*_log_p` and `*_bpd` column per data set.
+fn per_scale_markdown(in_table: &ScoreTable, tables: &[(String, ScoreTable)]) -> String {
+    let columns = term_columns(in_table);
+    let mut md = String::from(
+        "\nMean per-scale contribution lp_i and log p(x) (nats), bits/dim\n\n| data set |",
+    );
+    columns.iter().for_each(|c| {
+        let _ = write!(md, " {c} |");
+    });
+    md.push_str("\n|---|");
+    columns.iter().for_each(|_| md.push_str("---|"));
+    for (name, table) in std::iter::once(("in-distribution", in_table))
+        .chain(tables.iter().map(|(n, t)| (n.as_str(), t)))
+    {
+        let _ = write!(md, "\n| {name} |");
+        columns.iter().for_each(|c| {
+            let _ = write!(md, " {:.2} |", finite_mean(table.column(c).unwrap_or(&[])));
+        });
+    }
+    md.push('\n');
+    md
+}
+
+fn term_columns(table: &ScoreTable) -> Vec<String> {
+    table
+        .names()
+        .iter()
+        .filter(|n| {
+            !n.starts_with("score_")
+                && (n.contains("_lp") || n.ends_with("_log_p") || n.ends_with("_bpd"))
+                && *n != "png_bpd"
+        })
+        .cloned()
+        .collect()
+}
+
+fn finite_mean(values: &[f64]) -> f64 {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    finite.iter().sum::<f64>() / finite.len().max(1) as f64
+}
+
+fn metrics_csv(results: &[OodResult]) -> String {
+    let mut csv = String::from(
+        "ood,scorer,auroc,aupr_in,aupr_out,fpr_at_95_tpr,n_in,n_ood,nonfinite_in,nonfinite_ood\n",
+    );
+    for r in results {
+        for (s, m) in &r.metrics {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{},{},{},{},{}",
+                r.name,
+                short(s),
+                m.auroc,
+                m.aupr_in,
+                m.aupr_out,
+                m.fpr_at_95_tpr,
+                m.n_in,
+                m.n_ood,
+                m.nonfinite_in,
+                m.nonfinite_ood
+            );
+        }
+    }
+    csv
+}
+
+fn metrics_json(results: &[OodResult]) -> Value {
+    let per_ood = results.iter().map(|r| {
+        let per_scorer = r.metrics.iter().map(|(s, m)| {
+            (short(s).to_string(), json!({
+                "auroc": m.auroc, "aupr_in": m.aupr_in, "aupr_out": m.aupr_out, "fpr_at_95_tpr": m.fpr_at_95_tpr,
+                "n_in": m.n_in, "n_ood": m.n_ood, "nonfinite_in": m.nonfinite_in, "nonfinite_ood": m.nonfinite_ood,
+            }))
+        });
+        (r.name.clone(), Value::Object(per_scorer.collect()))
+    });
+    Value::Object(per_ood.collect())
+}
+
+fn per_scale_json(in_table: &ScoreTable, tables: &[(String, ScoreTable)]) -> Value {
+    let columns = term_columns(in_table);
+    let sets = std::iter::once(("in-distribution".to_string(), in_table))
+        .chain(tables.iter().map(|(n, t)| (n.clone(), t)));
+    Value::Object(
+        sets.map(|(name, table)| {
+            let means = columns.iter().map(|c| {
+                (
+                    c.clone(),
+                    json!(finite_mean(table.column(c).unwrap_or(&[]))),
+                )
+            });
+            (name, Value::Object(means.collect()))
+        })
+        .collect(),
+    )
+}
+
+fn draw_plots(
+    out: &Path,
+    in_table: &ScoreTable,
+    tables: &[(String, ScoreTable)],
+    scorers: &[String],
+) -> Result<(), CliError> {
+    for s in scorers {
+        let mut sets: Vec<(&str, &[f64])> = vec![("in-distribution", column(in_table, s)?)];
+        for (name, table) in tables {
+            sets.push((name.as_str(), column(table, s)?));
+        }
+        histogram(
+            &out.join(format!("hist-{}.png", short(s))),
+            &format!("score: {}", short(s)),
+            &sets,
+        )?;
+    }
+    // -bpd ranks exactly like log p: its ROC curve would hide under that one.
+    let distinct: Vec<&String> = scorers.iter().filter(|s| short(s) != "neg_bpd").collect();
+    for (name, table) in tables {
+        let curves = distinct
+            .iter()
+            .map(|s| {
+                Ok((
+                    short(s).to_string(),
+                    roc_points(column(in_table, s)?, column(table, s)?),
+                ))
+            })
+            .collect::<Result<Vec<_>, CliError>>()?;
+        roc(
+            &out.join(format!("roc-{name}.png")),
+            &format!("ROC: in-distribution vs {name}"),
+            &curves,
+        )?;
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text)
+        .map_err(|e| CliError::Usage(format!("writing {}: {e}", path.display())))
+}

@@ -1,0 +1,110 @@
+//! Streaming a dataset through the scorers, with a progress bar.
+
+use flowood::burn::tensor::Device;
+use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Prepare, Split};
+use flowood::glow::Glow;
+use flowood::scores::{DatasetScorer, Pixels, ScoreBatch, ScoreTable};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::error::CliError;
+
+/// Images per scoring batch.
+const BATCH: usize = 256;
+
+/// The models a dataset is scored with.
+pub struct Models {
+    /// The in-distribution model.
+    pub model: Glow,
+    /// The general model of the ratio scores, if any.
+    pub general: Option<Glow>,
+    /// Whether to compute the input-complexity score.
+    pub complexity: bool,
+}
+
+impl Models {
+    /// Loads `model` (and `general`) on `device`.
+    pub fn load(
+        model: &std::path::Path,
+        general: Option<&std::path::Path>,
+        complexity: bool,
+        device: &Device,
+    ) -> Result<Self, CliError> {
+        let model = Glow::load(model, device)?;
+        let general = general.map(|g| Glow::load(g, device)).transpose()?;
+        Ok(Self {
+            model,
+            general,
+            complexity,
+        })
+    }
+
+    /// Channels and size the models expect.
+    pub fn prepare(&self) -> Prepare {
+        Prepare {
+            channels: self.model.config.in_channels,
+            size: self.model.config.image_size,
+        }
+    }
+
+    /// Loads the split of `source` the models score (the test split where there is one).
+    pub fn load_set(&self, source: &DataSource) -> Result<ImageSet, CliError> {
+        let split = if source.has_test_split() {
+            Split::Test
+        } else {
+            Split::Train
+        };
+        Ok(source.load(split, self.prepare())?)
+    }
+
+    /// Every score and per-scale term of every image of `set`, streamed in batches.
+    pub fn score(
+        &self,
+        set: ImageSet,
+        label: &str,
+        device: &Device,
+    ) -> Result<ScoreTable, CliError> {
+        let mut scorer = DatasetScorer::new(&self.model).map_err(score_err)?;
+        if let Some(general) = &self.general {
+            scorer = scorer.with_general(general).map_err(score_err)?;
+        }
+        if self.complexity {
+            scorer = scorer.with_complexity();
+        }
+        let total = set.len();
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} images | ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("scoring {label}"));
+        let set = std::sync::Arc::new(set);
+        let batcher = Batcher::new(set.clone(), BatchConfig::eval(BATCH))?;
+        let batches = batcher.epoch(0, 0, 1).map(|b| {
+            let [n, c, h, w] = b.shape;
+            let pixels: Vec<u8> = b
+                .indices
+                .iter()
+                .flat_map(|&i| set.image(i).unwrap_or_default().to_vec())
+                .collect();
+            let x = b.into_tensor(device);
+            Pixels::new(pixels, [n, c, h, w]).and_then(|p| ScoreBatch::with_pixels(x, p))
+        });
+        let mut error = None;
+        let batches = batches.map_while(|b| b.map_err(|e| error = Some(e)).ok());
+        let table = scorer
+            .score_stream(batches, Some(total), |done, _| {
+                bar.set_position(done as u64)
+            })
+            .map_err(score_err)?;
+        bar.finish_and_clear();
+        match error {
+            Some(e) => Err(score_err(e)),
+            None => Ok(table),
+        }
+    }
+}
+
+/// Scoring errors as CLI errors.
+pub fn score_err(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
