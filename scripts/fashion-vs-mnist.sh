@@ -34,7 +34,7 @@ if [ "$quick" = 1 ]; then
 else
   out="${out:-runs/fashion-vs-mnist}"
   model=(--preset small)
-  general_steps=1000; fashion_steps=1000; outlier_steps=300; batch=64
+  general_steps=1000; fashion_steps=1000; outlier_steps=200; batch=64
 fi
 
 data="${FLOWOOD_DATA:-data}"

@@ -24,3 +24,8 @@ pub use flowood_glow as glow;
 pub use flowood_objectives as objectives;
 pub use flowood_scores as scores;
 pub use flowood_train as train;
+
+/// The README's Rust example, compiled as a doc-test so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -207,12 +207,14 @@ impl Trainer {
             }
         }
         bar.finish();
-        let test_bits_per_dim = self.evaluate_into(&model, data, state.step, &mut metrics, &bar)?;
-        let model_path = self.out.join("model.bpk");
-        model.save(&model_path)?;
+        // Throughput of the loop itself (steps, data, metrics, checkpoints), before the final
+        // evaluation and save.
         let done = state.step - session_start.1;
         let images_per_second = (done * self.config.batch_size) as f64
             / session_start.0.elapsed().as_secs_f64().max(1e-9);
+        let test_bits_per_dim = self.evaluate_into(&model, data, state.step, &mut metrics, &bar)?;
+        let model_path = self.out.join("model.bpk");
+        model.save(&model_path)?;
         let tail = &recent_bpd[recent_bpd.len() - recent_bpd.len().div_ceil(10)..];
         let finite: Vec<f64> = tail.iter().copied().filter(|v| v.is_finite()).collect();
         let summary = TrainSummary {
