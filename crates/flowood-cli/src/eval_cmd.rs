@@ -13,27 +13,21 @@ use serde_json::{Value, json};
 
 use crate::error::CliError;
 use crate::plots::{histogram, roc, roc_points};
-use crate::scoring::{Models, score_err};
+use crate::scoring::{ModelFlags, Models, score_err};
 use crate::train_args::parse_source;
 
 /// Flags of `flowood eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
-    /// The in-distribution model.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The general model (same architecture), for the likelihood-ratio scores.
-    #[arg(long)]
-    pub general: Option<PathBuf>,
+    /// The models.
+    #[command(flatten)]
+    pub models: ModelFlags,
     /// In-distribution data as KIND:PATH (its test split).
     #[arg(long = "in", value_parser = parse_source)]
     pub in_data: DataSource,
     /// An OOD set as NAME=KIND:PATH (repeatable), e.g. mnist=mnist:data/mnist.
     #[arg(long = "ood", value_parser = parse_named, required = true)]
     pub ood: Vec<(String, DataSource)>,
-    /// Also evaluate the input-complexity score.
-    #[arg(long)]
-    pub complexity: bool,
     /// Output folder: eval.md, eval.json, eval.csv and the PNG plots.
     #[arg(long)]
     pub out: PathBuf,
@@ -55,12 +49,7 @@ struct OodResult {
 /// Scores everything, writes the reports and plots, prints the Markdown.
 pub fn eval(device: &str, args: &EvalArgs) -> Result<(), CliError> {
     let device = parse_device(device)?;
-    let models = Models::load(
-        &args.model,
-        args.general.as_deref(),
-        args.complexity,
-        &device,
-    )?;
+    let models = Models::load(&args.models, &device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
     let in_table = models.score(models.load_set(&args.in_data)?, "in-distribution", &device)?;
@@ -91,7 +80,7 @@ pub fn eval(device: &str, args: &EvalArgs) -> Result<(), CliError> {
     write(&args.out.join("eval.md"), &markdown)?;
     write(&args.out.join("eval.csv"), &metrics_csv(&results))?;
     let report = json!({
-        "model": args.model, "general": args.general, "in": format!("{:?}", args.in_data.path),
+        "model": args.models.model, "general": args.models.general, "in": format!("{:?}", args.in_data.path),
         "metrics": metrics_json(&results), "per_scale": per_scale_json(&in_table, &tables),
     });
     write(

@@ -7,24 +7,18 @@ use flowood::backend::parse_device;
 use flowood::data::DataSource;
 
 use crate::error::CliError;
-use crate::scoring::{Models, score_err};
+use crate::scoring::{ModelFlags, Models, score_err};
 use crate::train_args::parse_source;
 
 /// Flags of `flowood score`.
 #[derive(Debug, Clone, Args)]
 pub struct ScoreArgs {
-    /// The in-distribution model.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The general model (same architecture), for the likelihood-ratio scores.
-    #[arg(long)]
-    pub general: Option<PathBuf>,
+    /// The models.
+    #[command(flatten)]
+    pub models: ModelFlags,
     /// Data as KIND:PATH (its test split where it has one, else every image).
     #[arg(long, value_parser = parse_source)]
     pub data: DataSource,
-    /// Also compute the input-complexity score (PNG at maximum compression).
-    #[arg(long)]
-    pub complexity: bool,
     /// Output CSV: one row per image; `score_*` columns are higher = more normal.
     #[arg(long)]
     pub out: PathBuf,
@@ -33,12 +27,7 @@ pub struct ScoreArgs {
 /// Scores the data set and writes the CSV.
 pub fn score(device: &str, args: &ScoreArgs) -> Result<(), CliError> {
     let device = parse_device(device)?;
-    let models = Models::load(
-        &args.model,
-        args.general.as_deref(),
-        args.complexity,
-        &device,
-    )?;
+    let models = Models::load(&args.models, &device)?;
     let set = models.load_set(&args.data)?;
     let table = models.score(set, "data", &device)?;
     table.write_csv(&args.out).map_err(score_err)?;

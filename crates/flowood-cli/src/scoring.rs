@@ -1,5 +1,8 @@
 //! Streaming a dataset through the scorers, with a progress bar.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use flowood::burn::tensor::Device;
 use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Prepare, Split};
 use flowood::glow::Glow;
@@ -10,6 +13,20 @@ use crate::error::CliError;
 
 /// Images per scoring batch.
 const BATCH: usize = 256;
+
+/// Flags naming the models a data set is scored with (`score` and `eval`).
+#[derive(Debug, Clone, Args)]
+pub struct ModelFlags {
+    /// The in-distribution model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The general model (same architecture), for the likelihood-ratio scores.
+    #[arg(long)]
+    pub general: Option<PathBuf>,
+    /// Also compute the input-complexity score (PNG at maximum compression).
+    #[arg(long)]
+    pub complexity: bool,
+}
 
 /// The models a dataset is scored with.
 pub struct Models {
@@ -22,19 +39,18 @@ pub struct Models {
 }
 
 impl Models {
-    /// Loads `model` (and `general`) on `device`.
-    pub fn load(
-        model: &std::path::Path,
-        general: Option<&std::path::Path>,
-        complexity: bool,
-        device: &Device,
-    ) -> Result<Self, CliError> {
-        let model = Glow::load(model, device)?;
-        let general = general.map(|g| Glow::load(g, device)).transpose()?;
+    /// Loads the models the flags name on `device`.
+    pub fn load(flags: &ModelFlags, device: &Device) -> Result<Self, CliError> {
+        let model = Glow::load(&flags.model, device)?;
+        let general = flags
+            .general
+            .as_ref()
+            .map(|g| Glow::load(g, device))
+            .transpose()?;
         Ok(Self {
             model,
             general,
-            complexity,
+            complexity: flags.complexity,
         })
     }
 

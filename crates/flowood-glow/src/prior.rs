@@ -154,23 +154,20 @@ fn double_channels([b, c, h, w]: [usize; 4]) -> [usize; 4] {
 
 /// Per-sample `log N(x; 0, I)` summed over all dimensions.
 fn standard_log_density(x: Tensor<4>) -> Tensor<1> {
-    let [b, c, h, w] = x.dims();
+    let [_, c, h, w] = x.dims();
     let d = (c * h * w) as f64;
     flatten_sum(x.powi_scalar(2))
         .mul_scalar(-0.5)
         .sub_scalar(0.5 * d * (2.0 * PI).ln())
-        .reshape([b])
 }
 
 /// Per-sample `log N(x; mean, exp(logs)^2)` summed over all dimensions.
 fn gaussian_log_density(x: Tensor<4>, mean: Tensor<4>, logs: Tensor<4>) -> Tensor<1> {
-    let [b, c, h, w] = x.dims();
+    let [_, c, h, w] = x.dims();
     let d = (c * h * w) as f64;
     let z = (x - mean) * logs.clone().neg().exp();
     let per_dim = z.powi_scalar(2).mul_scalar(-0.5) - logs;
-    flatten_sum(per_dim)
-        .sub_scalar(0.5 * d * (2.0 * PI).ln())
-        .reshape([b])
+    flatten_sum(per_dim).sub_scalar(0.5 * d * (2.0 * PI).ln())
 }
 
 /// Sums `[B, C, H, W]` over everything but the batch, giving `[B]`.
