@@ -1,34 +1,16 @@
 //! The whole multiscale Glow: invertibility, the per-scale decomposition, persistence,
 //! sampling and input validation (f32 on the CPU backend).
 
+mod common;
+
 use burn::tensor::{Device, Tensor};
+use common::{images, tiny};
 use flowood_flows::check::max_abs_diff;
-use flowood_flows::param_init::{host_tensor, to_host};
+use flowood_flows::param_init::to_host;
 use flowood_flows::perturb_parameters;
-use flowood_glow::{CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use flowood_glow::{Glow, GlowConfig, GlowError, PriorKind};
 
 const NOISE: f64 = 0.02;
-
-/// The small test configuration of the issue: 1x8x8, L = 2, K = 3, hidden 8.
-fn tiny(prior: PriorKind) -> GlowConfig {
-    GlowConfig {
-        in_channels: 1,
-        image_size: 8,
-        levels: 2,
-        steps_per_level: 3,
-        hidden_channels: 8,
-        coupling: CouplingKind::Affine,
-        prior,
-    }
-}
-
-fn images(n: usize, seed: u64, device: &Device) -> Tensor<4> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let values = (0..n * 64).map(|_| rng.random_range(-0.5..0.5)).collect();
-    host_tensor(values, [n, 1, 8, 8], device)
-}
 
 /// An initialised, perturbed tiny Glow.
 fn model(prior: PriorKind) -> Glow {

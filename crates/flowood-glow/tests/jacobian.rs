@@ -4,36 +4,20 @@
 //! concatenated latents `log |det J| = sum_i F_i`, and with the paper prior's ActNorms
 //! applied as well, `sum_i (F_i + A_i)`.
 
-use burn::tensor::{Device, FloatDType, Tensor};
-use flowood_flows::check::{numerical_logdet, relative_diff};
-use flowood_flows::param_init::{host_tensor, to_host};
-use flowood_flows::{InvertibleLayer, perturb_parameters};
-use flowood_glow::{CouplingKind, GlowConfig, PriorKind, ScalePrior};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+mod common;
 
-fn images(n: usize, seed: u64, device: &Device) -> Tensor<4> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    host_tensor(
-        (0..n * 64).map(|_| rng.random_range(-0.5..0.5)).collect(),
-        [n, 1, 8, 8],
-        device,
-    )
-}
+use burn::tensor::{Device, FloatDType, Tensor};
+use common::{images, tiny};
+use flowood_flows::check::{numerical_logdet, relative_diff};
+use flowood_flows::param_init::to_host;
+use flowood_flows::{InvertibleLayer, perturb_parameters};
+use flowood_glow::{PriorKind, ScalePrior};
 
 #[test]
 fn glow_logdet_matches_the_full_jacobian() {
     let mut device = Device::flex();
     device.configure(FloatDType::F64).unwrap();
-    let config = GlowConfig {
-        in_channels: 1,
-        image_size: 8,
-        levels: 2,
-        steps_per_level: 3,
-        hidden_channels: 8,
-        coupling: CouplingKind::Affine,
-        prior: PriorKind::ActNormGaussian,
-    };
+    let config = tiny(PriorKind::ActNormGaussian);
     let glow = config
         .init(&device, 1)
         .unwrap()
