@@ -11,6 +11,12 @@
 //! batch 64) or `all`. `FLOWOOD_BENCH_BACKENDS` restricts the backends (comma-separated).
 //! Each figure is the median over `FLOWOOD_BENCH_STEPS` (default 10) timed batches after two
 //! warm-up batches.
+//!
+//! Peak memory (MiB) is measured per cell: on GPU backends it is the largest amount Burn's
+//! device allocator held (`Device::memory_pool_usage().bytes_reserved`, read after every
+//! batch; pools keep pages, so this bounds the step's peak from above); on CPU backends it is
+//! the process's peak resident set (`VmHWM`, reset through `/proc/self/clear_refs` before each
+//! cell; Linux only), so it includes the program itself and the data of the batch.
 
 use std::time::Instant;
 
@@ -31,8 +37,10 @@ fn main() {
     let steps = env_usize("FLOWOOD_BENCH_STEPS", 10);
     let configs = configs();
     let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
-    println!("| backend | config | batch | train images/s | score images/s |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| backend | config | batch | train images/s | train peak MiB | score images/s | score peak MiB |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for name in compiled_backends() {
         if wanted
             .as_ref()
@@ -43,14 +51,20 @@ fn main() {
         let device = match parse_device(name) {
             Ok(device) => device,
             Err(e) => {
-                println!("| {name} | - | - | {e} | |");
+                println!("| {name} | - | - | {e} | | | |");
                 continue;
             }
         };
         for (label, config) in &configs {
             let train = train_images_per_second(&device, config, steps);
             let score = score_images_per_second(&device, config, steps);
-            println!("| {name} | {label} | {BATCH} | {train:.1} | {score:.1} |");
+            println!(
+                "| {name} | {label} | {BATCH} | {:.1} | {} | {:.1} | {} |",
+                train.images_per_second,
+                mib(train.peak_bytes),
+                score.images_per_second,
+                mib(score.peak_bytes)
+            );
         }
     }
 }
@@ -93,12 +107,12 @@ fn model(config: &GlowConfig, device: &Device) -> Glow {
         .expect("valid batch")
 }
 
-fn train_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> f64 {
+fn train_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> Measured {
     let device = device.clone().autodiff();
     let mut glow = model(config, &device);
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);
-    median_images_per_second(steps, || {
+    measure(&device, steps, || {
         let loss = glow
             .log_likelihood(x.clone())
             .expect("valid batch")
@@ -111,25 +125,70 @@ fn train_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -
     })
 }
 
-fn score_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> f64 {
+fn score_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> Measured {
     let glow = model(config, device).valid();
     let x = batch(config, 3, device);
-    median_images_per_second(steps, || {
+    measure(device, steps, || {
         let total = glow.log_likelihood(x.clone()).expect("valid batch").total;
         let _ = total.into_data();
     })
 }
 
-/// Runs `step` for the warm-up and `steps` timed batches; median batch rate in images/s.
-fn median_images_per_second(steps: usize, mut step: impl FnMut()) -> f64 {
-    (0..WARMUP).for_each(|_| step());
+/// Throughput and peak memory of one benchmark cell.
+struct Measured {
+    images_per_second: f64,
+    peak_bytes: Option<u64>,
+}
+
+/// Runs `step` for the warm-up and `steps` timed batches (each waits for the device to
+/// finish); median batch rate in images/s, and the peak memory seen.
+fn measure(device: &Device, steps: usize, mut step: impl FnMut()) -> Measured {
+    reset_peak_rss();
+    let mut peak = None;
+    let mut run = || {
+        step();
+        device.sync().expect("the device finishes its work");
+        peak = peak.max(memory_in_use(device));
+    };
+    (0..WARMUP).for_each(|_| run());
     let mut rates: Vec<f64> = (0..steps.max(1))
         .map(|_| {
             let start = Instant::now();
-            step();
+            run();
             BATCH as f64 / start.elapsed().as_secs_f64()
         })
         .collect();
     rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
+    Measured {
+        images_per_second: rates[rates.len() / 2],
+        peak_bytes: peak,
+    }
+}
+
+/// Bytes the device's allocator reserves (GPU backends), else the process's peak resident set.
+fn memory_in_use(device: &Device) -> Option<u64> {
+    match device.memory_pool_usage() {
+        Some(usage) => Some(usage.bytes_reserved),
+        None => peak_rss(),
+    }
+}
+
+/// Resets the kernel's peak-RSS counter of this process (Linux; ignored elsewhere).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// `VmHWM` of this process in bytes (Linux), if readable.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn mib(bytes: Option<u64>) -> String {
+    bytes.map_or_else(
+        || "n/a".into(),
+        |b| format!("{:.0}", b as f64 / (1 << 20) as f64),
+    )
 }

@@ -68,7 +68,13 @@ fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
         #[cfg(feature = "wgpu")]
         "wgpu" => return Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
         #[cfg(feature = "cuda")]
-        "cuda" => return Ok(Device::cuda(_index)),
+        "cuda" => {
+            cuda_driver_available().map_err(|reason| BackendError::Unavailable {
+                name: name.into(),
+                reason,
+            })?;
+            return Ok(Device::cuda(_index));
+        }
         _ => {}
     }
     if KNOWN.contains(&name) {
@@ -78,6 +84,30 @@ fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
     } else {
         Err(BackendError::Unknown(name.to_string()))
     }
+}
+
+/// Checks that the NVIDIA driver library can be loaded, as CUDA will need it.
+///
+/// Burn's CUDA backend (through cudarc) loads the driver at run time and panics when it is
+/// missing; [`parse_device`] calls this first so that a machine without a driver gets a
+/// [`BackendError::Unavailable`] instead. Callable in any build, e.g. to pick a default device.
+pub fn cuda_driver_available() -> Result<(), String> {
+    const NAMES: &[&str] = if cfg!(windows) {
+        &["nvcuda.dll"]
+    } else {
+        &["libcuda.so.1", "libcuda.so"]
+    };
+    for name in NAMES {
+        // SAFETY: loading the driver runs its initialisers, exactly as cudarc does when the
+        // CUDA device starts; the library is unloaded again right away.
+        if unsafe { libloading::Library::new(name) }.is_ok() {
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "the NVIDIA driver library ({}) was not found: install the NVIDIA driver",
+        NAMES.join(" or ")
+    ))
 }
 
 /// Runs one tiny operation so that a backend without hardware or driver fails here, as an
