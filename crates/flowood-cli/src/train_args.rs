@@ -28,7 +28,9 @@ pub struct TrainArgs {
     /// Coupled L2 weight decay.
     #[arg(long, default_value_t = 5e-5)]
     pub weight_decay: f64,
-    /// Linear learning-rate warm-up steps.
+    /// Linear learning-rate warm-up steps. Use a few hundred when fine-tuning: a fresh
+    /// Adamax at full rate first moves every weight by about the learning rate, which can undo
+    /// what the pretrained model learned.
     #[arg(long, default_value_t = 0)]
     pub warmup: usize,
     /// Seed of the initial weights, data order, noise and augmentation.
