@@ -12,12 +12,14 @@
 //! Each figure is the median over `FLOWOOD_BENCH_STEPS` (default 10) timed batches after two
 //! warm-up batches.
 //!
-//! Peak memory (MiB) is measured per cell: on GPU backends it is the largest amount Burn's
-//! device allocator held (`Device::memory_pool_usage().bytes_reserved`, read after every
-//! batch; pools keep pages, so this bounds the step's peak from above); on CPU backends it is
-//! the process's peak resident set (`VmHWM`, reset through `/proc/self/clear_refs` before each
-//! cell; Linux only), so it includes the program itself and the data of the batch.
+//! Each cell (backend, configuration, train or score) runs in a fresh process (this binary,
+//! started again with `FLOWOOD_BENCH_CELL` set), so that one cell's memory and compiled kernels
+//! do not flatter or burden the next. Peak memory (MiB): on GPU backends the largest amount
+//! Burn's device allocator held (`Device::memory_pool_usage().bytes_reserved`, read after every
+//! batch; pools keep pages, so this bounds the peak from above); on CPU backends the process's
+//! peak resident set (`VmHWM`, Linux), which includes the program itself.
 
+use std::process::Command;
 use std::time::Instant;
 
 use burn::module::Module;
@@ -32,10 +34,14 @@ use rand::{Rng, SeedableRng};
 const BATCH: usize = 64;
 const WARMUP: usize = 2;
 const LEARNING_RATE: f64 = 5e-4;
+/// Set in the child process that measures one cell: `BACKEND:CONFIG:train|score`.
+const CELL_ENV: &str = "FLOWOOD_BENCH_CELL";
 
 fn main() {
-    let steps = env_usize("FLOWOOD_BENCH_STEPS", 10);
-    let configs = configs();
+    if let Ok(cell) = std::env::var(CELL_ENV) {
+        run_cell(&cell);
+        return;
+    }
     let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
     println!(
         "| backend | config | batch | train images/s | train peak MiB | score images/s | score peak MiB |"
@@ -48,35 +54,69 @@ fn main() {
         {
             continue;
         }
-        let device = match parse_device(name) {
-            Ok(device) => device,
-            Err(e) => {
-                println!("| {name} | - | - | {e} | | | |");
-                continue;
-            }
-        };
-        for (label, config) in &configs {
-            let train = train_images_per_second(&device, config, steps);
-            let score = score_images_per_second(&device, config, steps);
+        if let Err(e) = parse_device(name) {
+            println!("| {name} | - | - | {e} | | | |");
+            continue;
+        }
+        for key in config_keys() {
+            let train = measure_in_child(name, key, "train");
+            let score = measure_in_child(name, key, "score");
             println!(
-                "| {name} | {label} | {BATCH} | {:.1} | {} | {:.1} | {} |",
-                train.images_per_second,
-                mib(train.peak_bytes),
-                score.images_per_second,
-                mib(score.peak_bytes)
+                "| {name} | {} | {BATCH} | {train} | {score} |",
+                config(key).0
             );
         }
     }
 }
 
-fn configs() -> Vec<(&'static str, GlowConfig)> {
-    let small = ("small grey 1x32x32 L3 K8 h128", GlowConfig::small(1));
-    let paper = ("paper RGB 3x32x32 L3 K32 h512", GlowConfig::paper(3));
+/// The configurations `FLOWOOD_BENCH_CONFIG` asks for.
+fn config_keys() -> Vec<&'static str> {
     match std::env::var("FLOWOOD_BENCH_CONFIG").as_deref() {
-        Ok("paper") => vec![paper],
-        Ok("all") => vec![small, paper],
-        _ => vec![small],
+        Ok("paper") => vec!["paper"],
+        Ok("all") => vec!["small", "paper"],
+        _ => vec!["small"],
     }
+}
+
+fn config(key: &str) -> (&'static str, GlowConfig) {
+    match key {
+        "paper" => ("paper RGB 3x32x32 L3 K32 h512", GlowConfig::paper(3)),
+        _ => ("small grey 1x32x32 L3 K8 h128", GlowConfig::small(1)),
+    }
+}
+
+/// Runs one cell in a fresh process; its two table columns (images/s, peak MiB).
+fn measure_in_child(backend: &str, key: &str, kind: &str) -> String {
+    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+    let out = Command::new(exe)
+        .env(CELL_ENV, format!("{backend}:{key}:{kind}"))
+        .output()
+        .expect("the benchmark can start itself");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout.lines().last() {
+        Some(line) if out.status.success() => line.to_string(),
+        _ => format!("failed: {} |", String::from_utf8_lossy(&out.stderr).trim()),
+    }
+}
+
+/// Measures one cell in this process and prints its two table columns.
+fn run_cell(cell: &str) {
+    let parts: Vec<&str> = cell.split(':').collect();
+    let [backend, key, kind] = parts[..] else {
+        panic!("{CELL_ENV} must be BACKEND:CONFIG:KIND, got {cell}");
+    };
+    let device = parse_device(backend).unwrap_or_else(|e| panic!("{e}"));
+    let steps = env_usize("FLOWOOD_BENCH_STEPS", 10);
+    let config = config(key).1;
+    let measured = match kind {
+        "train" => train_images_per_second(&device, &config, steps),
+        _ => score_images_per_second(&device, &config, steps),
+    };
+    println!(
+        "{:.1} | {}",
+        measured.images_per_second,
+        mib(measured.peak_bytes)
+    );
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -143,7 +183,6 @@ struct Measured {
 /// Runs `step` for the warm-up and `steps` timed batches (each waits for the device to
 /// finish); median batch rate in images/s, and the peak memory seen.
 fn measure(device: &Device, steps: usize, mut step: impl FnMut()) -> Measured {
-    reset_peak_rss();
     let mut peak = None;
     let mut run = || {
         step();
@@ -171,11 +210,6 @@ fn memory_in_use(device: &Device) -> Option<u64> {
         Some(usage) => Some(usage.bytes_reserved),
         None => peak_rss(),
     }
-}
-
-/// Resets the kernel's peak-RSS counter of this process (Linux; ignored elsewhere).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// `VmHWM` of this process in bytes (Linux), if readable.
