@@ -219,18 +219,24 @@ fn flow_step_matches_the_cpu() {
     assert_layer_matches("flow step", layer, [3, 4, 4, 4]);
 }
 
-/// The tiny Glow of the Glow tests: 1x8x8, L = 2, K = 3, hidden 8.
-fn tiny_glow(prior: PriorKind) -> Glow {
-    let config = GlowConfig {
-        in_channels: 1,
-        image_size: 8,
+/// A grey Glow with two scales and hidden width 8 (the tiny models of the tests).
+fn grey(image_size: usize, steps_per_level: usize) -> GlowConfig {
+    GlowConfig {
+        image_size,
         levels: 2,
-        steps_per_level: 3,
+        steps_per_level,
         hidden_channels: 8,
-        coupling: CouplingKind::Affine,
-        prior,
-    };
+        ..GlowConfig::small(1)
+    }
+}
+
+/// The tiny Glow of the Glow tests (1x8x8, L = 2, K = 3), initialised and perturbed on the CPU.
+fn tiny_glow(prior: PriorKind) -> Glow {
     let cpu = reference();
+    let config = GlowConfig {
+        prior,
+        ..grey(8, 3)
+    };
     let glow = config.init(&cpu, 0).unwrap();
     let glow = glow.initialize(&[input([16, 1, 8, 8], 1, &cpu)]).unwrap();
     perturb_parameters(glow, 0.02, 5)
@@ -295,14 +301,7 @@ fn glow_matches_the_cpu() {
 #[test]
 fn glow_initialises_the_same_on_the_device() {
     let (cpu, gpu) = (reference(), device());
-    let config = GlowConfig {
-        image_size: 8,
-        levels: 2,
-        steps_per_level: 2,
-        hidden_channels: 8,
-        ..GlowConfig::small(1)
-    };
-    let fresh = config.init(&cpu, 0).unwrap();
+    let fresh = grey(8, 2).init(&cpu, 0).unwrap();
     let on_cpu = fresh
         .clone()
         .initialize(&[input([16, 1, 8, 8], 1, &cpu)])
@@ -337,13 +336,7 @@ fn training_on_the_device_lowers_the_loss() {
         test: Some(Batcher::new(images(Split::Test, 64), BatchConfig::eval(32)).unwrap()),
         general: None,
     };
-    let glow_config = GlowConfig {
-        image_size: 16,
-        levels: 2,
-        steps_per_level: 1,
-        hidden_channels: 8,
-        ..GlowConfig::small(1)
-    };
+    let glow_config = grey(16, 1);
     let train_config = TrainConfig {
         batch_size: 16,
         max_steps: 30,
