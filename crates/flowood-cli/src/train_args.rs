@@ -13,6 +13,11 @@ pub struct TrainArgs {
     /// The test split of the same set, where it has one, gives the test bits/dim.
     #[arg(long, value_parser = parse_source)]
     pub data: DataSource,
+    /// Hold out the last N training images as a validation set: they are not trained on, and
+    /// they replace the test split for the bits/dim reported during and after training, so
+    /// that settings can be chosen without looking at the test set.
+    #[arg(long, default_value_t = 0)]
+    pub validation: usize,
     /// Images per batch.
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use flowood::backend::parse_device;
-use flowood::data::{BatchConfig, Batcher, DataSource, Prepare, Split};
+use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Prepare, Split};
 use flowood::glow::{Glow, GlowConfig};
 use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
 
@@ -55,7 +55,7 @@ pub fn train(device: &str, model: &ModelArgs, args: &TrainArgs) -> Result<(), Cl
     let data = training_data(args, &config, None)?;
     let glow = config.init(&device, args.seed)?;
     let summary = fit(&device, args, Objective::Nll, glow, None, &data)?;
-    report(&summary);
+    report(&summary, args);
     Ok(())
 }
 
@@ -89,7 +89,7 @@ pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(
             .filter(|_| objective.uses_general_data()),
     )?;
     let summary = fit(&device, args, objective, start, general.as_ref(), &data)?;
-    report(&summary);
+    report(&summary, args);
     Ok(())
 }
 
@@ -122,19 +122,21 @@ fn training_data(
         channels: config.in_channels,
         size: config.image_size,
     };
-    let train_set = args.data.load(Split::Train, prepare)?;
+    let (train_set, validation) =
+        hold_out(args.data.load(Split::Train, prepare)?, args.validation)?;
     let augment = Some(args.data.augmentation());
     let train = Batcher::new(
         train_set,
         BatchConfig::train(args.batch_size, augment, args.seed),
     )?;
-    let test = match args.data.has_test_split() {
-        true => Some(Batcher::new(
-            args.data.load(Split::Test, prepare)?,
-            BatchConfig::eval(256),
-        )?),
-        false => None,
+    let test = match (validation, args.data.has_test_split()) {
+        (Some(validation), _) => Some(validation),
+        (None, true) => Some(args.data.load(Split::Test, prepare)?),
+        (None, false) => None,
     };
+    let test = test
+        .map(|set| Batcher::new(set, BatchConfig::eval(256)))
+        .transpose()?;
     let general = match general {
         Some(source) => {
             let config = BatchConfig::train(
@@ -151,6 +153,22 @@ fn training_data(
         test,
         general,
     })
+}
+
+/// Splits off the last `n` training images as a validation set (`n = 0`: none).
+fn hold_out(set: ImageSet, n: usize) -> Result<(ImageSet, Option<ImageSet>), CliError> {
+    if n == 0 {
+        return Ok((set, None));
+    }
+    let len = set.len();
+    if n >= len {
+        return Err(CliError::Usage(format!(
+            "--validation {n} leaves nothing to train on: the training set has {len} images"
+        )));
+    }
+    let train = set.subset(&(0..len - n).collect::<Vec<_>>())?;
+    let validation = set.subset(&(len - n..len).collect::<Vec<_>>())?;
+    Ok((train, Some(validation)))
 }
 
 fn fit(
@@ -183,14 +201,19 @@ fn fit(
     Ok(trainer.fit(model, general, data, args.resume)?.1)
 }
 
-fn report(summary: &TrainSummary) {
+fn report(summary: &TrainSummary, args: &TrainArgs) {
     println!("steps: {}", summary.steps);
     println!(
         "train bits/dim (last 10% of steps): {:.4}",
         summary.train_bits_per_dim
     );
     if let Some(bpd) = summary.test_bits_per_dim {
-        println!("test bits/dim: {bpd:.4}");
+        let set = if args.validation > 0 {
+            "validation"
+        } else {
+            "test"
+        };
+        println!("{set} bits/dim: {bpd:.4}");
     }
     println!(
         "skipped steps: {}, recomputed steps: {}",
@@ -198,4 +221,25 @@ fn report(summary: &TrainSummary) {
     );
     println!("throughput: {:.1} images/s", summary.images_per_second);
     println!("model: {}", summary.model_path.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flowood::data::{data_dir, load_fashion_mnist};
+
+    #[test]
+    fn hold_out_keeps_the_last_images_apart() {
+        let set = load_fashion_mnist(data_dir().join("fashion-mnist"), Split::Test)
+            .expect("run scripts/fetch-data.sh data");
+        let set = set.subset(&(0..10).collect::<Vec<_>>()).unwrap();
+        let (train, validation) = hold_out(set.clone(), 3).unwrap();
+        let validation = validation.unwrap();
+        assert_eq!((train.len(), validation.len()), (7, 3));
+        assert_eq!(train, set.subset(&(0..7).collect::<Vec<_>>()).unwrap());
+        assert_eq!(validation, set.subset(&[7, 8, 9]).unwrap());
+        let (all, none) = hold_out(set.clone(), 0).unwrap();
+        assert_eq!((all.len(), none.is_none()), (10, true));
+        assert!(matches!(hold_out(set, 10), Err(CliError::Usage(_))));
+    }
 }

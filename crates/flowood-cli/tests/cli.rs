@@ -89,6 +89,7 @@ fn help_explains_every_flag() {
         "--max-steps",
         "--epochs",
         "--seed",
+        "--validation",
         "--device",
         "--out",
         "--resume",
@@ -298,4 +299,34 @@ fn score_and_eval_write_their_reports() {
     ] {
         assert!(out.join(file).exists(), "{file}");
     }
+}
+
+#[test]
+fn validation_split_replaces_the_test_set_and_must_leave_training_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = tiny_train(dir.path(), 2);
+    args.extend(["--validation", "100"].map(String::from));
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("validation bits/dim: "), "{text}");
+    assert!(!text.contains("test bits/dim"), "{text}");
+
+    let mut args = tiny_train(&dir.path().join("all"), 2);
+    args.extend(["--validation", "60000"].map(String::from));
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("leaves nothing to train on"), "{err}");
+    assert!(err.contains("60000 images"), "{err}");
 }
