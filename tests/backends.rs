@@ -20,14 +20,15 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use flowood::backend::{compiled_backends, parse_device};
 use flowood::data::{Augment, BatchConfig, Batcher, Split, data_dir, load_fashion_mnist};
-use flowood::flows::param_init::{host_tensor, to_host};
+use flowood::flows::check::random_batch;
+use flowood::flows::param_init::to_host;
 use flowood::flows::{
     ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, perturb_parameters,
 };
 use flowood::glow::{Glow, GlowConfig, LogLikelihood, PriorKind};
 use flowood::train::{TrainConfig, TrainData, Trainer, evaluate_bits_per_dim};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 /// Largest allowed difference, relative to the largest magnitude of the reference tensor.
 const TOLERANCE: f64 = 1e-4;
@@ -50,10 +51,7 @@ fn reference() -> Device {
 
 /// Uniform values in the model's input range, offset so ActNorm init has work to do.
 fn input(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = shape.iter().product();
-    let values = (0..n).map(|_| rng.random_range(-0.5..0.5) + 0.1).collect();
-    host_tensor(values, shape, device)
+    random_batch(shape, seed, 0.1, device)
 }
 
 /// Asserts `max |actual - expected| <= TOLERANCE * max(max |expected|, 1e-3)`.

@@ -5,10 +5,24 @@
 
 use burn::module::Module;
 use burn::store::ModuleSnapshot;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use nalgebra::DMatrix;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use crate::param_init::{host_tensor, to_host};
+
+/// A seeded batch of values uniform in the model's input range `[-0.5, 0.5)`, plus `shift`
+/// (a non-zero shift gives ActNorm's data-dependent init a mean to remove). The same seed gives
+/// the same values on every device.
+pub fn random_batch(shape: [usize; 4], seed: u64, shift: f64, device: &Device) -> Tensor<4> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let n = shape.iter().product();
+    let values = (0..n)
+        .map(|_| rng.random_range(-0.5..0.5) + shift)
+        .collect();
+    host_tensor(values, shape, device)
+}
 
 /// Largest absolute elementwise difference between two tensors of the same shape.
 pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f64 {

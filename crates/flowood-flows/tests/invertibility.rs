@@ -1,24 +1,20 @@
 //! Every layer inverts its forward pass (f32), with parameters moved off their initial values.
 
 use burn::tensor::{Device, Tensor};
-use flowood_flows::check::max_abs_diff;
-use flowood_flows::param_init::host_tensor;
+use flowood_flows::check::{max_abs_diff, random_batch};
 use flowood_flows::{
     ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, merge,
     perturb_parameters, split, squeeze, unsqueeze,
 };
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 const NOISE: f64 = 0.02;
 const TOLERANCE: f64 = 1e-5;
 
 /// A batch of values in the model's input range, offset so ActNorm init has work to do.
 fn input(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = shape.iter().product();
-    let values = (0..n).map(|_| rng.random_range(-0.5..0.5) + 0.1).collect();
-    host_tensor(values, shape, device)
+    random_batch(shape, seed, 0.1, device)
 }
 
 /// Initialises `layer` on data, perturbs it, and checks `inverse(forward(x)) == x`.

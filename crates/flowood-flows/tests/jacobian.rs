@@ -6,13 +6,13 @@
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, FloatDType, Tensor};
-use flowood_flows::check::{numerical_logdet, relative_diff};
-use flowood_flows::param_init::{host_tensor, to_host};
+use flowood_flows::check::{numerical_logdet, random_batch, relative_diff};
+use flowood_flows::param_init::to_host;
 use flowood_flows::{
     ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, perturb_parameters,
 };
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 const NOISE: f64 = 0.02;
 const EPS: f64 = 1e-5;
@@ -34,13 +34,7 @@ fn device() -> Device {
 }
 
 fn input(shape: [usize; 4], seed: u64) -> Tensor<4> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = shape.iter().product();
-    host_tensor(
-        (0..n).map(|_| rng.random_range(-0.5..0.5)).collect(),
-        shape,
-        &device(),
-    )
+    random_batch(shape, seed, 0.0, &device())
 }
 
 /// Initialises and perturbs `layer`, then compares its log-det with the Jacobian's.

@@ -1,10 +1,8 @@
 //! The tiny model and inputs shared by the Glow test binaries.
 
 use burn::tensor::{Device, Tensor};
-use flowood_flows::param_init::host_tensor;
+use flowood_flows::check::random_batch;
 use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 /// The small test configuration of the issue: 1x8x8, L = 2, K = 3, hidden 8.
 pub fn tiny(prior: PriorKind) -> GlowConfig {
@@ -21,7 +19,5 @@ pub fn tiny(prior: PriorKind) -> GlowConfig {
 
 /// `n` 1x8x8 images of uniform values in the model's input range.
 pub fn images(n: usize, seed: u64, device: &Device) -> Tensor<4> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let values = (0..n * 64).map(|_| rng.random_range(-0.5..0.5)).collect();
-    host_tensor(values, [n, 1, 8, 8], device)
+    random_batch([n, 1, 8, 8], seed, 0.0, device)
 }
