@@ -5,9 +5,13 @@
 #   bash scripts/fashion-vs-mnist.sh --quick          # a tiny model, a few minutes (what CI runs)
 #   bash scripts/fashion-vs-mnist.sh                  # the small preset, about an hour on 2 cores
 #   bash scripts/fashion-vs-mnist.sh --out DIR        # where models and reports go (default runs/…)
+#   bash scripts/fashion-vs-mnist.sh --photometric none  # general data without contrast/brightness
 #
 # Stages (each skipped if its model exists, and resumed from its checkpoint if it was killed):
-#   1. general model, from scratch on photo tiles (the stand-in for 80M Tiny Images);
+#   1. general model, from scratch on photo tiles (the stand-in for 80M Tiny Images), with
+#      random contrast and brightness (--photometric, default 4,0.5): well-exposed photos hold
+#      few saturated areas or hard edges, so without it the general model gives Fashion-MNIST
+#      5.4 bits/dim (the in-distribution model 3.6) and the ratio measures that gap;
 #   2. in-distribution model, fine-tuned from the general one on Fashion-MNIST train;
 #   3. a copy of it fine-tuned with the outlier loss (Eq. 2) on general batches;
 #   (both fine-tuning stages warm the learning rate up linearly: a fresh Adamax at full rate
@@ -21,10 +25,12 @@ cd "$(dirname "$0")/.."
 
 quick=0
 out=""
+photometric="4,0.5"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out="$2"; shift ;;
+    --photometric) photometric="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -37,7 +43,7 @@ if [ "$quick" = 1 ]; then
 else
   out="${out:-runs/fashion-vs-mnist}"
   model=(--preset small)
-  general_steps=1000; fashion_steps=1000; outlier_steps=200; batch=64; warmup=200; outlier_warmup=100
+  general_steps=1500; fashion_steps=1000; outlier_steps=200; batch=64; warmup=200; outlier_warmup=100
 fi
 
 data="${FLOWOOD_DATA:-data}"
@@ -47,6 +53,10 @@ cargo build --release -p flowood-cli --quiet
 flowood="$CARGO_TARGET_DIR/release/flowood"
 mkdir -p "$out"
 
+general_aug=(); outlier_aug=()
+if [ "$photometric" != none ]; then
+  general_aug=(--photometric "$photometric"); outlier_aug=(--general-photometric "$photometric")
+fi
 common=(--batch-size "$batch" --eval-every 0 --checkpoint-every 100 --resume)
 stage() { # NAME: run the rest of the arguments unless NAME/model.bpk exists
   local name="$1"; shift
@@ -57,12 +67,13 @@ stage() { # NAME: run the rest of the arguments unless NAME/model.bpk exists
   echo "$name: $((SECONDS - start)) s" >> "$out/times.txt"
 }
 
-stage general train --data "photos:$data/photos" "${model[@]}" --max-steps "$general_steps"
+stage general train --data "photos:$data/photos" "${general_aug[@]}" "${model[@]}" \
+  --max-steps "$general_steps"
 stage fashion finetune --from "$out/general/model.bpk" --data "fashion-mnist:$data/fashion-mnist" \
   --max-steps "$fashion_steps" --warmup "$warmup"
 stage fashion-outlier finetune --from "$out/fashion/model.bpk" --data "fashion-mnist:$data/fashion-mnist" \
   --outlier-loss ratio --general "$out/general/model.bpk" --general-data "photos:$data/photos" \
-  --max-steps "$outlier_steps" --warmup "$outlier_warmup"
+  "${outlier_aug[@]}" --max-steps "$outlier_steps" --warmup "$outlier_warmup"
 
 evaluate() { # NAME MODEL
   "$flowood" eval --model "$2" --general "$out/general/model.bpk" \

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use flowood::data::DataSource;
+use flowood::data::{DataSource, Photometric};
 
 /// Data, optimisation and bookkeeping flags.
 #[derive(Debug, Clone, Args)]
@@ -18,6 +18,12 @@ pub struct TrainArgs {
     /// that settings can be chosen without looking at the test set.
     #[arg(long, default_value_t = 0)]
     pub validation: usize,
+    /// Random contrast and brightness for the training data, as CONTRAST,BRIGHTNESS (e.g.
+    /// 4,0.5: contrast factor log-uniform in [1/4, 4], shift up to half the range, clipped).
+    /// Not in the paper's protocol: meant for a general model of well-exposed photos, which
+    /// otherwise never sees saturated areas and hard edges.
+    #[arg(long, value_parser = parse_photometric)]
+    pub photometric: Option<Photometric>,
     /// Images per batch.
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
@@ -59,6 +65,12 @@ pub struct TrainArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// clap parser for CONTRAST,BRIGHTNESS.
+pub fn parse_photometric(spec: &str) -> Result<Photometric, String> {
+    spec.parse()
+        .map_err(|e: flowood::data::DataError| e.to_string())
 }
 
 /// clap parser for KIND:PATH.

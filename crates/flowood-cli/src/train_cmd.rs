@@ -4,13 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use flowood::backend::parse_device;
-use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Prepare, Split};
+use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split};
 use flowood::glow::{Glow, GlowConfig};
 use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
 
 use crate::error::CliError;
 use crate::model_args::ModelArgs;
-use crate::train_args::{TrainArgs, parse_source};
+use crate::train_args::{TrainArgs, parse_photometric, parse_source};
 
 /// Outlier objective of `flowood finetune`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,6 +36,10 @@ pub struct FinetuneArgs {
     /// General-distribution data as KIND:PATH (training split).
     #[arg(long, value_parser = parse_source)]
     pub general_data: Option<DataSource>,
+    /// Random contrast and brightness for --general-data, as CONTRAST,BRIGHTNESS (see
+    /// --photometric); give the general model's training setting.
+    #[arg(long, value_parser = parse_photometric)]
+    pub general_photometric: Option<Photometric>,
     /// Weight lambda of the outlier term.
     #[arg(long, default_value_t = 6000.0)]
     pub lambda: f64,
@@ -86,7 +90,8 @@ pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(
         &config,
         tune.general_data
             .as_ref()
-            .filter(|_| objective.uses_general_data()),
+            .filter(|_| objective.uses_general_data())
+            .map(|source| (source, tune.general_photometric)),
     )?;
     let summary = fit(&device, args, objective, start, general.as_ref(), &data)?;
     report(&summary, args);
@@ -116,7 +121,7 @@ fn objective(tune: &FinetuneArgs, config: &GlowConfig) -> Result<Objective, CliE
 fn training_data(
     args: &TrainArgs,
     config: &GlowConfig,
-    general: Option<&DataSource>,
+    general: Option<(&DataSource, Option<Photometric>)>,
 ) -> Result<TrainData, CliError> {
     let prepare = Prepare {
         channels: config.in_channels,
@@ -124,7 +129,7 @@ fn training_data(
     };
     let (train_set, validation) =
         hold_out(args.data.load(Split::Train, prepare)?, args.validation)?;
-    let augment = Some(args.data.augmentation());
+    let augment = Some(args.data.augmentation().with_photometric(args.photometric));
     let train = Batcher::new(
         train_set,
         BatchConfig::train(args.batch_size, augment, args.seed),
@@ -138,10 +143,10 @@ fn training_data(
         .map(|set| Batcher::new(set, BatchConfig::eval(256)))
         .transpose()?;
     let general = match general {
-        Some(source) => {
+        Some((source, photometric)) => {
             let config = BatchConfig::train(
                 args.batch_size,
-                Some(source.augmentation()),
+                Some(source.augmentation().with_photometric(photometric)),
                 args.seed.wrapping_add(1),
             );
             Some(Batcher::new(source.load(Split::Train, prepare)?, config)?)

@@ -90,6 +90,7 @@ fn help_explains_every_flag() {
         "--epochs",
         "--seed",
         "--validation",
+        "--photometric",
         "--device",
         "--out",
         "--resume",
@@ -102,6 +103,7 @@ fn help_explains_every_flag() {
         "--outlier-loss",
         "--general",
         "--general-data",
+        "--general-photometric",
         "--lambda",
         "--temperature",
     ] {
@@ -329,4 +331,26 @@ fn validation_split_replaces_the_test_set_and_must_leave_training_data() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("leaves nothing to train on"), "{err}");
     assert!(err.contains("60000 images"), "{err}");
+}
+
+#[test]
+fn photometric_training_runs_and_bad_settings_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = tiny_train(dir.path(), 2);
+    args.extend(["--photometric", "4,0.5"].map(String::from));
+    run_ok(&args);
+    assert!(dir.path().join("model.bpk").exists());
+
+    let mut args = tiny_train(&dir.path().join("bad"), 2);
+    args.extend(["--photometric", "0.5,0.5"].map(String::from));
+    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("contrast must be a finite factor >= 1"),
+        "{err}"
+    );
 }

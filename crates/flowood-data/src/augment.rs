@@ -1,6 +1,9 @@
-//! Training augmentation: random translation (zero fill) and optional horizontal flip.
+//! Training augmentation: random translation (zero fill), optional horizontal flip and
+//! optional photometric change.
 
 use rand::Rng;
+
+use crate::photometric::Photometric;
 
 /// Augmentation settings. The method translates every set by up to 10% of the image size
 /// and flips only natural images (photos, CIFAR), never digits, Fashion-MNIST or SVHN.
@@ -11,6 +14,9 @@ pub struct Augment {
     pub max_shift: f32,
     /// Mirror left-right with probability 1/2.
     pub hflip: bool,
+    /// Random contrast and brightness, applied before the translation (so the fill stays
+    /// black). Off in the method's protocol; see [`Photometric`].
+    pub photometric: Option<Photometric>,
 }
 
 impl Augment {
@@ -19,6 +25,7 @@ impl Augment {
         Self {
             max_shift: 0.1,
             hflip: false,
+            photometric: None,
         }
     }
 
@@ -27,6 +34,15 @@ impl Augment {
         Self {
             max_shift: 0.1,
             hflip: true,
+            photometric: None,
+        }
+    }
+
+    /// The same augmentation with a photometric change added (or removed).
+    pub fn with_photometric(self, photometric: Option<Photometric>) -> Self {
+        Self {
+            photometric,
+            ..self
         }
     }
 
@@ -46,6 +62,9 @@ impl Augment {
         let flip = self.hflip && rng.random::<bool>();
         let dy = shift(rng, self.max_shift, h);
         let dx = shift(rng, self.max_shift, w);
+        let image = &image[..c * h * w];
+        let table = self.photometric.map(|p| p.draw_table(image, rng));
+        let value = |v: u8| table.as_ref().map_or(v, |t| t[usize::from(v)]);
         for ch in 0..c {
             let (src, dst) = (&image[ch * h * w..], &mut out[ch * h * w..(ch + 1) * h * w]);
             for y in 0..h {
@@ -59,7 +78,7 @@ impl Augment {
                             } else {
                                 sx as usize
                             };
-                            src[sy as usize * w + sx]
+                            value(src[sy as usize * w + sx])
                         } else {
                             0
                         };

@@ -122,6 +122,7 @@ fn flip_mirrors_rows() {
     let aug = Augment {
         max_shift: 0.0,
         hflip: true,
+        photometric: None,
     };
     let mut rng = StdRng::seed_from_u64(0);
     let mut seen = [false; 2];
