@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::error::CliError;
 use crate::plots::{histogram, roc, roc_points};
 use crate::scoring::{ModelFlags, Models, score_err};
-use crate::train_args::parse_source;
+use crate::train_args::parse_arg;
 
 /// Flags of `flowood eval`.
 #[derive(Debug, Clone, Args)]
@@ -23,7 +23,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub models: ModelFlags,
     /// In-distribution data as KIND:PATH (its test split).
-    #[arg(long = "in", value_parser = parse_source)]
+    #[arg(long = "in", value_parser = parse_arg::<DataSource>)]
     pub in_data: DataSource,
     /// An OOD set as NAME=KIND:PATH (repeatable), e.g. mnist=mnist:data/mnist.
     #[arg(long = "ood", value_parser = parse_named, required = true)]
@@ -37,7 +37,7 @@ fn parse_named(spec: &str) -> Result<(String, DataSource), String> {
     let (name, source) = spec
         .split_once('=')
         .ok_or_else(|| format!("`{spec}` is not NAME=KIND:PATH"))?;
-    Ok((name.to_string(), parse_source(source)?))
+    Ok((name.to_string(), parse_arg(source)?))
 }
 
 /// One OOD set's metrics for every scorer.

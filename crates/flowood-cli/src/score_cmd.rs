@@ -8,7 +8,7 @@ use flowood::data::DataSource;
 
 use crate::error::CliError;
 use crate::scoring::{ModelFlags, Models, score_err};
-use crate::train_args::parse_source;
+use crate::train_args::parse_arg;
 
 /// Flags of `flowood score`.
 #[derive(Debug, Clone, Args)]
@@ -17,7 +17,7 @@ pub struct ScoreArgs {
     #[command(flatten)]
     pub models: ModelFlags,
     /// Data as KIND:PATH (its test split where it has one, else every image).
-    #[arg(long, value_parser = parse_source)]
+    #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub data: DataSource,
     /// Output CSV: one row per image; `score_*` columns are higher = more normal.
     #[arg(long)]

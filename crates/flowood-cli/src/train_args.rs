@@ -1,9 +1,10 @@
 //! Flags shared by `flowood train` and `flowood finetune`.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::Args;
-use flowood::data::{DataSource, Photometric};
+use flowood::data::{DataError, DataSource, Photometric};
 
 /// Data, optimisation and bookkeeping flags.
 #[derive(Debug, Clone, Args)]
@@ -11,7 +12,7 @@ pub struct TrainArgs {
     /// Training data as KIND:PATH; KIND is fashion-mnist, mnist, cifar10, cifar100, svhn,
     /// folder, photos or tiny (e.g. fashion-mnist:data/fashion-mnist, photos:data/photos).
     /// The test split of the same set, where it has one, gives the test bits/dim.
-    #[arg(long, value_parser = parse_source)]
+    #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub data: DataSource,
     /// Hold out the last N training images as a validation set: they are not trained on, and
     /// they replace the test split for the bits/dim reported during and after training, so
@@ -22,7 +23,7 @@ pub struct TrainArgs {
     /// 4,0.5: contrast factor log-uniform in [1/4, 4], shift up to half the range, clipped).
     /// Not in the paper's protocol: meant for a general model of well-exposed photos, which
     /// otherwise never sees saturated areas and hard edges.
-    #[arg(long, value_parser = parse_photometric)]
+    #[arg(long, value_parser = parse_arg::<Photometric>)]
     pub photometric: Option<Photometric>,
     /// Images per batch.
     #[arg(long, default_value_t = 64)]
@@ -67,14 +68,8 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-/// clap parser for CONTRAST,BRIGHTNESS.
-pub fn parse_photometric(spec: &str) -> Result<Photometric, String> {
-    spec.parse()
-        .map_err(|e: flowood::data::DataError| e.to_string())
-}
-
-/// clap parser for KIND:PATH.
-pub fn parse_source(spec: &str) -> Result<DataSource, String> {
-    spec.parse()
-        .map_err(|e: flowood::data::DataError| e.to_string())
+/// clap parser for the flowood-data types written as text: KIND:PATH ([`DataSource`]) and
+/// CONTRAST,BRIGHTNESS ([`Photometric`]).
+pub fn parse_arg<T: FromStr<Err = DataError>>(spec: &str) -> Result<T, String> {
+    spec.parse().map_err(|e: DataError| e.to_string())
 }

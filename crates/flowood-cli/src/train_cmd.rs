@@ -10,7 +10,7 @@ use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
 
 use crate::error::CliError;
 use crate::model_args::ModelArgs;
-use crate::train_args::{TrainArgs, parse_photometric, parse_source};
+use crate::train_args::{TrainArgs, parse_arg};
 
 /// Outlier objective of `flowood finetune`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -34,11 +34,11 @@ pub struct FinetuneArgs {
     #[arg(long)]
     pub general: Option<PathBuf>,
     /// General-distribution data as KIND:PATH (training split).
-    #[arg(long, value_parser = parse_source)]
+    #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub general_data: Option<DataSource>,
     /// Random contrast and brightness for --general-data, as CONTRAST,BRIGHTNESS (see
     /// --photometric); give the general model's training setting.
-    #[arg(long, value_parser = parse_photometric)]
+    #[arg(long, value_parser = parse_arg::<Photometric>)]
     pub general_photometric: Option<Photometric>,
     /// Weight lambda of the outlier term.
     #[arg(long, default_value_t = 6000.0)]

@@ -1,6 +1,7 @@
 //! The `flowood` binary: help, one-line errors, and a training run killed with SIGKILL that
 //! resumes to weights bit-identical to an uninterrupted run.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use flowood::burn::tensor::Device;
 use flowood::data::data_dir;
 use flowood::glow::Glow;
 
-fn flowood(args: &[&str]) -> Output {
+fn flowood<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
     Command::new(env!("CARGO_BIN_EXE_flowood"))
         .args(args)
         .output()
@@ -62,21 +63,26 @@ fn weights(path: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Runs the binary and asserts that it succeeded.
-fn run_ok<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(args)
-        .output()
-        .unwrap();
+fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    let out = flowood(args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+/// Runs the binary, asserts that it failed and returns its standard error.
+fn run_err<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let out = flowood(args);
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
 fn help_explains_every_flag() {
-    let out = flowood(&["train", "--help"]);
+    let out = flowood(["train", "--help"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for flag in [
@@ -97,7 +103,7 @@ fn help_explains_every_flag() {
     ] {
         assert!(text.contains(flag), "train --help lacks {flag}");
     }
-    let text = String::from_utf8_lossy(&flowood(&["finetune", "--help"]).stdout).into_owned();
+    let text = String::from_utf8_lossy(&flowood(["finetune", "--help"]).stdout).into_owned();
     for flag in [
         "--from",
         "--outlier-loss",
@@ -190,7 +196,7 @@ fn sample_writes_a_png_grid() {
     run_ok(tiny_train(dir.path(), 2));
     let model = dir.path().join("model.bpk").display().to_string();
     let png = dir.path().join("grid.png");
-    let out = flowood(&[
+    let out = flowood([
         "sample",
         "--model",
         &model,
@@ -211,7 +217,7 @@ fn sample_writes_a_png_grid() {
     let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     // 4 columns and 3 rows of 32x32 images with 2 pixels of padding around each.
     assert_eq!((be(16), be(20)), (4 * 34 + 2, 3 * 34 + 2));
-    let bad = flowood(&[
+    let bad = flowood([
         "sample",
         "--model",
         &model,
@@ -308,27 +314,14 @@ fn validation_split_replaces_the_test_set_and_must_leave_training_data() {
     let dir = tempfile::tempdir().unwrap();
     let mut args = tiny_train(dir.path(), 2);
     args.extend(["--validation", "100"].map(String::from));
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(&args)
-        .output()
-        .unwrap();
+    let out = run_ok(&args);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(text.contains("validation bits/dim: "), "{text}");
     assert!(!text.contains("test bits/dim"), "{text}");
 
     let mut args = tiny_train(&dir.path().join("all"), 2);
     args.extend(["--validation", "60000"].map(String::from));
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_err(&args);
     assert!(err.contains("leaves nothing to train on"), "{err}");
     assert!(err.contains("60000 images"), "{err}");
 }
@@ -343,12 +336,7 @@ fn photometric_training_runs_and_bad_settings_fail() {
 
     let mut args = tiny_train(&dir.path().join("bad"), 2);
     args.extend(["--photometric", "0.5,0.5"].map(String::from));
-    let out = Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_err(&args);
     assert!(
         err.contains("contrast must be a finite factor >= 1"),
         "{err}"
