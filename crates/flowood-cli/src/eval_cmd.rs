@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::error::CliError;
 use crate::plots::{histogram, roc, roc_points};
-use crate::scoring::{ModelFlags, Models, score_err};
+use crate::scoring::{ModelFlags, Models, finite_mean, score_err};
 use crate::train_args::parse_arg;
 
 /// Flags of `flowood eval`.
@@ -175,11 +175,6 @@ fn term_columns(table: &ScoreTable) -> Vec<String> {
         })
         .cloned()
         .collect()
-}
-
-fn finite_mean(values: &[f64]) -> f64 {
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    finite.iter().sum::<f64>() / finite.len().max(1) as f64
 }
 
 fn metrics_csv(results: &[OodResult]) -> String {

@@ -7,7 +7,7 @@ use flowood::backend::parse_device;
 use flowood::data::DataSource;
 
 use crate::error::CliError;
-use crate::scoring::{ModelFlags, Models, score_err};
+use crate::scoring::{ModelFlags, Models, finite_mean, score_err};
 use crate::train_args::parse_arg;
 
 /// Flags of `flowood score`.
@@ -19,6 +19,10 @@ pub struct ScoreArgs {
     /// Data as KIND:PATH (its test split where it has one, else every image).
     #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub data: DataSource,
+    /// Score the last N images of the training split instead: the validation set that
+    /// `train --validation N` holds out, for choosing settings without the test set.
+    #[arg(long, default_value_t = 0)]
+    pub validation: usize,
     /// Output CSV: one row per image; `score_*` columns are higher = more normal.
     #[arg(long)]
     pub out: PathBuf,
@@ -28,7 +32,11 @@ pub struct ScoreArgs {
 pub fn score(device: &str, args: &ScoreArgs) -> Result<(), CliError> {
     let device = parse_device(device)?;
     let models = Models::load(&args.models, &device)?;
-    let set = models.load_set(&args.data)?;
+    let set = if args.validation > 0 {
+        models.load_validation(&args.data, args.validation)?
+    } else {
+        models.load_set(&args.data)?
+    };
     let table = models.score(set, "data", &device)?;
     table.write_csv(&args.out).map_err(score_err)?;
     println!(
@@ -37,5 +45,10 @@ pub fn score(device: &str, args: &ScoreArgs) -> Result<(), CliError> {
         table.names().len(),
         args.out.display()
     );
+    for (model, column) in [("model", "in_bpd"), ("general model", "general_bpd")] {
+        if let Some(bpd) = table.column(column) {
+            println!("{model}: mean bits/dim {:.4}", finite_mean(bpd));
+        }
+    }
     Ok(())
 }

@@ -72,6 +72,11 @@ impl Models {
         Ok(source.load(split, self.prepare())?)
     }
 
+    /// The last `n` images of the training split of `source` (what `--validation n` holds out).
+    pub fn load_validation(&self, source: &DataSource, n: usize) -> Result<ImageSet, CliError> {
+        Ok(source.load(Split::Train, self.prepare())?.hold_out(n)?.1)
+    }
+
     /// Every score and per-scale term of every image of `set`, streamed in batches.
     pub fn score(
         &self,
@@ -118,6 +123,12 @@ impl Models {
             None => Ok(table),
         }
     }
+}
+
+/// Mean of the finite values (0 when there are none): non-finite scores are counted apart.
+pub fn finite_mean(values: &[f64]) -> f64 {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    finite.iter().sum::<f64>() / finite.len().max(1) as f64
 }
 
 /// Scoring errors as CLI errors.

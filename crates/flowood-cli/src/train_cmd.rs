@@ -165,14 +165,9 @@ fn hold_out(set: ImageSet, n: usize) -> Result<(ImageSet, Option<ImageSet>), Cli
     if n == 0 {
         return Ok((set, None));
     }
-    let len = set.len();
-    if n >= len {
-        return Err(CliError::Usage(format!(
-            "--validation {n} leaves nothing to train on: the training set has {len} images"
-        )));
-    }
-    let train = set.subset(&(0..len - n).collect::<Vec<_>>())?;
-    let validation = set.subset(&(len - n..len).collect::<Vec<_>>())?;
+    let (train, validation) = set.hold_out(n).map_err(|e| {
+        CliError::Usage(format!("--validation {n} leaves nothing to train on: {e}"))
+    })?;
     Ok((train, Some(validation)))
 }
 
@@ -226,25 +221,4 @@ fn report(summary: &TrainSummary, args: &TrainArgs) {
     );
     println!("throughput: {:.1} images/s", summary.images_per_second);
     println!("model: {}", summary.model_path.display());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use flowood::data::{data_dir, load_fashion_mnist};
-
-    #[test]
-    fn hold_out_keeps_the_last_images_apart() {
-        let set = load_fashion_mnist(data_dir().join("fashion-mnist"), Split::Test)
-            .expect("run scripts/fetch-data.sh data");
-        let set = set.subset(&(0..10).collect::<Vec<_>>()).unwrap();
-        let (train, validation) = hold_out(set.clone(), 3).unwrap();
-        let validation = validation.unwrap();
-        assert_eq!((train.len(), validation.len()), (7, 3));
-        assert_eq!(train, set.subset(&(0..7).collect::<Vec<_>>()).unwrap());
-        assert_eq!(validation, set.subset(&[7, 8, 9]).unwrap());
-        let (all, none) = hold_out(set.clone(), 0).unwrap();
-        assert_eq!((all.len(), none.is_none()), (10, true));
-        assert!(matches!(hold_out(set, 10), Err(CliError::Usage(_))));
-    }
 }

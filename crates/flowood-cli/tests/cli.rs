@@ -24,6 +24,18 @@ fn fashion() -> String {
     )
 }
 
+/// The number printed right after `label` in `text`.
+fn number_after(text: &str, label: &str) -> f64 {
+    let start = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+        + label.len();
+    let number = text[start..].split_whitespace().next().unwrap_or_default();
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("`{number}` after `{label}`"))
+}
+
 /// A tiny, fast training command writing into `out`.
 fn tiny_train(out: &Path, steps: usize) -> Vec<String> {
     let steps = steps.to_string();
@@ -318,6 +330,29 @@ fn validation_split_replaces_the_test_set_and_must_leave_training_data() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("validation bits/dim: "), "{text}");
     assert!(!text.contains("test bits/dim"), "{text}");
+    let trained = number_after(&text, "validation bits/dim: ");
+
+    // `score --validation` scores the same held-out images, so it finds the same bits/dim.
+    let model = dir.path().join("model.bpk").display().to_string();
+    let csv = dir.path().join("validation.csv").display().to_string();
+    let out = run_ok([
+        "score",
+        "--model",
+        &model,
+        "--general",
+        &model,
+        "--data",
+        &fashion(),
+        "--validation",
+        "100",
+        "--out",
+        &csv,
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 101);
+    let scored = number_after(&text, "\nmodel: mean bits/dim ");
+    assert!((scored - trained).abs() < 1e-3, "{scored} vs {trained}");
+    assert_eq!(scored, number_after(&text, "general model: mean bits/dim "));
 
     let mut args = tiny_train(&dir.path().join("all"), 2);
     args.extend(["--validation", "60000"].map(String::from));

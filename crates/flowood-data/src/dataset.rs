@@ -136,6 +136,21 @@ impl ImageSet {
         Self::new(images, [indices.len(), c, h, w], labels)
     }
 
+    /// Splits off the last `n` images as a held-out set: returns `(rest, held_out)`.
+    /// Training on `rest` and measuring on `held_out` chooses settings without the test set;
+    /// `n` must leave at least one image in `rest`.
+    pub fn hold_out(&self, n: usize) -> Result<(Self, Self)> {
+        let len = self.len();
+        if n >= len {
+            return Err(DataError::InvalidArgument(format!(
+                "holding out {n} images leaves nothing: the set has {len} images"
+            )));
+        }
+        let rest = self.subset(&(0..len - n).collect::<Vec<_>>())?;
+        let held_out = self.subset(&(len - n..len).collect::<Vec<_>>())?;
+        Ok((rest, held_out))
+    }
+
     /// The images whose label is in `classes` (for one-class in-distribution sets).
     /// A set without labels yields an empty set.
     pub fn select_classes(&self, classes: &[u16]) -> Result<Self> {

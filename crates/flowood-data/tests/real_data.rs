@@ -86,6 +86,28 @@ fn fashion_mnist_becomes_32x32_model_input() {
 }
 
 #[test]
+fn hold_out_keeps_the_last_training_images_apart() {
+    let train = load_fashion_mnist(common::real_data("fashion-mnist"), Split::Train).unwrap();
+    let (rest, held_out) = train.hold_out(2000).unwrap();
+    assert_eq!((rest.len(), held_out.len()), (58000, 2000));
+    assert_eq!(held_out.image(0).unwrap(), train.image(58000).unwrap());
+    assert_eq!(held_out.image(1999).unwrap(), train.image(59999).unwrap());
+    assert_eq!(rest.image(57999).unwrap(), train.image(57999).unwrap());
+    // Every image is in exactly one part: the class counts add up to the set's.
+    let counts: Vec<usize> = rest
+        .class_counts()
+        .iter()
+        .zip(held_out.class_counts())
+        .map(|(a, b)| a + b)
+        .collect();
+    assert_eq!(counts, train.class_counts());
+    assert!(matches!(
+        train.hold_out(60000),
+        Err(flowood_data::DataError::InvalidArgument(_))
+    ));
+}
+
+#[test]
 fn photo_tiles_split_by_photo_with_the_computed_counts() {
     let dir = common::real_data("photos");
     let config = PhotoTileConfig::default();
