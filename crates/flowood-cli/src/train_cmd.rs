@@ -165,8 +165,12 @@ fn hold_out(set: ImageSet, n: usize) -> Result<(ImageSet, Option<ImageSet>), Cli
     if n == 0 {
         return Ok((set, None));
     }
-    let (train, validation) = set.hold_out(n).map_err(|e| {
-        CliError::Usage(format!("--validation {n} leaves nothing to train on: {e}"))
+    // `n >= len` is the only way `hold_out` fails.
+    let (train, validation) = set.hold_out(n).map_err(|_| {
+        CliError::Usage(format!(
+            "--validation {n} leaves nothing to train on: the training set has {} images",
+            set.len()
+        ))
     })?;
     Ok((train, Some(validation)))
 }

@@ -85,6 +85,23 @@ fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
     out
 }
 
+/// `flowood score` of `data` with `model` as both the in-distribution and the general model,
+/// plus `extra` flags; asserts that it succeeded.
+fn score_against_itself(model: &str, data: &str, extra: &[&str], out: &str) -> Output {
+    let mut args = vec![
+        "score",
+        "--model",
+        model,
+        "--general",
+        model,
+        "--data",
+        data,
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out]);
+    run_ok(args)
+}
+
 /// Runs the binary, asserts that it failed and returns its standard error.
 fn run_err<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
     let out = flowood(args);
@@ -249,18 +266,12 @@ fn score_and_eval_write_their_reports() {
     let mnist = format!("mnist:{}", data_dir().join("mnist").display());
 
     let csv = dir.path().join("scores.csv");
-    run_ok([
-        "score",
-        "--model",
+    score_against_itself(
         &model,
-        "--general",
-        &model,
-        "--data",
         &mnist,
-        "--complexity",
-        "--out",
+        &["--complexity"],
         &csv.display().to_string(),
-    ]);
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(
         text.lines().count(),
@@ -335,19 +346,7 @@ fn validation_split_replaces_the_test_set_and_must_leave_training_data() {
     // `score --validation` scores the same held-out images, so it finds the same bits/dim.
     let model = dir.path().join("model.bpk").display().to_string();
     let csv = dir.path().join("validation.csv").display().to_string();
-    let out = run_ok([
-        "score",
-        "--model",
-        &model,
-        "--general",
-        &model,
-        "--data",
-        &fashion(),
-        "--validation",
-        "100",
-        "--out",
-        &csv,
-    ]);
+    let out = score_against_itself(&model, &fashion(), &["--validation", "100"], &csv);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 101);
     let scored = number_after(&text, "\nmodel: mean bits/dim ");
