@@ -6,6 +6,7 @@
 #   bash scripts/fashion-vs-mnist.sh                  # the small preset, about an hour on 2 cores
 #   bash scripts/fashion-vs-mnist.sh --out DIR        # where models and reports go (default runs/…)
 #   bash scripts/fashion-vs-mnist.sh --photometric none  # general data without contrast/brightness
+#   bash scripts/fashion-vs-mnist.sh --zoom-out 0.5,0.4  # general tiles shrunk onto black canvases
 #
 # Stages (each skipped if its model exists, and resumed from its checkpoint if it was killed):
 #   1. general model, from scratch on photo tiles (the stand-in for 80M Tiny Images), with
@@ -28,11 +29,13 @@ cd "$(dirname "$0")/.."
 quick=0
 out=""
 photometric="16,0.75"
+zoom_out=none
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out="$2"; shift ;;
     --photometric) photometric="$2"; shift ;;
+    --zoom-out) zoom_out="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -58,6 +61,9 @@ mkdir -p "$out"
 general_aug=(); outlier_aug=()
 if [ "$photometric" != none ]; then
   general_aug=(--photometric "$photometric"); outlier_aug=(--general-photometric "$photometric")
+fi
+if [ "$zoom_out" != none ]; then
+  general_aug+=(--zoom-out "$zoom_out"); outlier_aug+=(--general-zoom-out "$zoom_out")
 fi
 common=(--batch-size "$batch" --eval-every 0 --checkpoint-every 100 --resume)
 stage() { # NAME: run the rest of the arguments unless NAME/model.bpk exists

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Args;
-use flowood::data::{DataError, DataSource, Photometric};
+use flowood::data::{DataError, DataSource, Photometric, ZoomOut};
 
 /// Data, optimisation and bookkeeping flags.
 #[derive(Debug, Clone, Args)]
@@ -25,6 +25,12 @@ pub struct TrainArgs {
     /// otherwise never sees saturated areas and hard edges.
     #[arg(long, value_parser = parse_arg::<Photometric>)]
     pub photometric: Option<Photometric>,
+    /// Random zoom-out for the training data, as PROBABILITY,MIN_SCALE (e.g. 0.5,0.4: half
+    /// the images shrunk by a factor in [0.4, 1] onto a black canvas at a random place).
+    /// Not in the paper's protocol: meant for a general model of photos, which otherwise never
+    /// sees the black backgrounds of Fashion-MNIST and digits.
+    #[arg(long, value_parser = parse_arg::<ZoomOut>)]
+    pub zoom_out: Option<ZoomOut>,
     /// Images per batch.
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
@@ -68,8 +74,8 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-/// clap parser for the flowood-data types written as text: KIND:PATH ([`DataSource`]) and
-/// CONTRAST,BRIGHTNESS ([`Photometric`]).
+/// clap parser for the flowood-data types written as text: KIND:PATH ([`DataSource`]),
+/// CONTRAST,BRIGHTNESS ([`Photometric`]) and PROBABILITY,MIN_SCALE ([`ZoomOut`]).
 pub fn parse_arg<T: FromStr<Err = DataError>>(spec: &str) -> Result<T, String> {
     spec.parse().map_err(|e: DataError| e.to_string())
 }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use flowood::backend::parse_device;
-use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split};
+use flowood::data::{
+    Augment, BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split, ZoomOut,
+};
 use flowood::glow::{Glow, GlowConfig};
 use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
 
@@ -40,6 +42,10 @@ pub struct FinetuneArgs {
     /// --photometric); give the general model's training setting.
     #[arg(long, value_parser = parse_arg::<Photometric>)]
     pub general_photometric: Option<Photometric>,
+    /// Random zoom-out for --general-data, as PROBABILITY,MIN_SCALE (see --zoom-out); give
+    /// the general model's training setting.
+    #[arg(long, value_parser = parse_arg::<ZoomOut>)]
+    pub general_zoom_out: Option<ZoomOut>,
     /// Weight lambda of the outlier term.
     #[arg(long, default_value_t = 6000.0)]
     pub lambda: f64,
@@ -91,7 +97,13 @@ pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(
         tune.general_data
             .as_ref()
             .filter(|_| objective.uses_general_data())
-            .map(|source| (source, tune.general_photometric)),
+            .map(|source| {
+                let augment = source
+                    .augmentation()
+                    .with_photometric(tune.general_photometric)
+                    .with_zoom_out(tune.general_zoom_out);
+                (source, augment)
+            }),
     )?;
     let summary = fit(&device, args, objective, start, general.as_ref(), &data)?;
     report(&summary, args);
@@ -121,7 +133,7 @@ fn objective(tune: &FinetuneArgs, config: &GlowConfig) -> Result<Objective, CliE
 fn training_data(
     args: &TrainArgs,
     config: &GlowConfig,
-    general: Option<(&DataSource, Option<Photometric>)>,
+    general: Option<(&DataSource, Augment)>,
 ) -> Result<TrainData, CliError> {
     let prepare = Prepare {
         channels: config.in_channels,
@@ -129,10 +141,14 @@ fn training_data(
     };
     let (train_set, validation) =
         hold_out(args.data.load(Split::Train, prepare)?, args.validation)?;
-    let augment = Some(args.data.augmentation().with_photometric(args.photometric));
+    let augment = args
+        .data
+        .augmentation()
+        .with_photometric(args.photometric)
+        .with_zoom_out(args.zoom_out);
     let train = Batcher::new(
         train_set,
-        BatchConfig::train(args.batch_size, augment, args.seed),
+        BatchConfig::train(args.batch_size, Some(augment), args.seed),
     )?;
     let test = match (validation, args.data.has_test_split()) {
         (Some(validation), _) => Some(validation),
@@ -143,12 +159,9 @@ fn training_data(
         .map(|set| Batcher::new(set, BatchConfig::eval(256)))
         .transpose()?;
     let general = match general {
-        Some((source, photometric)) => {
-            let config = BatchConfig::train(
-                args.batch_size,
-                Some(source.augmentation().with_photometric(photometric)),
-                args.seed.wrapping_add(1),
-            );
+        Some((source, augment)) => {
+            let config =
+                BatchConfig::train(args.batch_size, Some(augment), args.seed.wrapping_add(1));
             Some(Batcher::new(source.load(Split::Train, prepare)?, config)?)
         }
         None => None,

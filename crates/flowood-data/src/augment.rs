@@ -1,9 +1,12 @@
-//! Training augmentation: random translation (zero fill), optional horizontal flip and
-//! optional photometric change.
+//! Training augmentation: random translation (zero fill), optional horizontal flip, and
+//! optional photometric change and zoom-out.
+
+use std::borrow::Cow;
 
 use rand::Rng;
 
 use crate::photometric::Photometric;
+use crate::zoom_out::ZoomOut;
 
 /// Augmentation settings. The method translates every set by up to 10% of the image size
 /// and flips only natural images (photos, CIFAR), never digits, Fashion-MNIST or SVHN.
@@ -17,6 +20,9 @@ pub struct Augment {
     /// Random contrast and brightness, applied before the translation (so the fill stays
     /// black). Off in the method's protocol; see [`Photometric`].
     pub photometric: Option<Photometric>,
+    /// Random shrinking onto a black canvas, applied after the photometric change and before
+    /// the translation. Off in the method's protocol; see [`ZoomOut`].
+    pub zoom_out: Option<ZoomOut>,
 }
 
 impl Augment {
@@ -26,6 +32,7 @@ impl Augment {
             max_shift: 0.1,
             hflip: false,
             photometric: None,
+            zoom_out: None,
         }
     }
 
@@ -35,6 +42,7 @@ impl Augment {
             max_shift: 0.1,
             hflip: true,
             photometric: None,
+            zoom_out: None,
         }
     }
 
@@ -44,6 +52,11 @@ impl Augment {
             photometric,
             ..self
         }
+    }
+
+    /// The same augmentation with a zoom-out added (or removed).
+    pub fn with_zoom_out(self, zoom_out: Option<ZoomOut>) -> Self {
+        Self { zoom_out, ..self }
     }
 
     /// Augments one CHW image of shape `[c, h, w]` into `out`. Pixels shifted in from
@@ -62,9 +75,7 @@ impl Augment {
         let flip = self.hflip && rng.random::<bool>();
         let dy = shift(rng, self.max_shift, h);
         let dx = shift(rng, self.max_shift, w);
-        let image = &image[..c * h * w];
-        let table = self.photometric.map(|p| p.draw_table(image, rng));
-        let value = |v: u8| table.as_ref().map_or(v, |t| t[usize::from(v)]);
+        let image = self.stage(&image[..c * h * w], [c, h, w], rng);
         for ch in 0..c {
             let (src, dst) = (&image[ch * h * w..], &mut out[ch * h * w..(ch + 1) * h * w]);
             for y in 0..h {
@@ -78,13 +89,28 @@ impl Augment {
                             } else {
                                 sx as usize
                             };
-                            value(src[sy as usize * w + sx])
+                            src[sy as usize * w + sx]
                         } else {
                             0
                         };
                 }
             }
         }
+    }
+}
+
+impl Augment {
+    /// The image after the photometric change and zoom-out (borrowed when neither is on).
+    fn stage<'a>(&self, image: &'a [u8], shape: [usize; 3], rng: &mut impl Rng) -> Cow<'a, [u8]> {
+        let mut staged = Cow::Borrowed(image);
+        if let Some(photometric) = self.photometric {
+            let table = photometric.draw_table(image, rng);
+            staged = Cow::Owned(image.iter().map(|&v| table[usize::from(v)]).collect());
+        }
+        if let Some(zoomed) = self.zoom_out.and_then(|z| z.apply(&staged, shape, rng)) {
+            staged = Cow::Owned(zoomed);
+        }
+        staged
     }
 }
 

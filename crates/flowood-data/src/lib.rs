@@ -28,6 +28,7 @@ mod resize;
 mod source;
 mod svhn;
 mod tiny;
+mod zoom_out;
 
 pub use augment::Augment;
 pub use batcher::{BatchConfig, Batcher, EpochBatches, HostBatch};
@@ -50,3 +51,4 @@ pub use resize::short_side_size;
 pub use source::{DataSource, Prepare, SOURCE_KINDS, SourceKind};
 pub use svhn::read_svhn;
 pub use tiny::TinyImages;
+pub use zoom_out::ZoomOut;

@@ -123,6 +123,7 @@ fn flip_mirrors_rows() {
         max_shift: 0.0,
         hflip: true,
         photometric: None,
+        zoom_out: None,
     };
     let mut rng = StdRng::seed_from_u64(0);
     let mut seen = [false; 2];
