@@ -126,6 +126,7 @@ fn help_explains_every_flag() {
         "--seed",
         "--validation",
         "--photometric",
+        "--zoom-out",
         "--device",
         "--out",
         "--resume",
@@ -139,6 +140,7 @@ fn help_explains_every_flag() {
         "--general",
         "--general-data",
         "--general-photometric",
+        "--general-zoom-out",
         "--lambda",
         "--temperature",
     ] {
@@ -361,10 +363,10 @@ fn validation_split_replaces_the_test_set_and_must_leave_training_data() {
 }
 
 #[test]
-fn photometric_training_runs_and_bad_settings_fail() {
+fn photometric_and_zoom_out_training_runs_and_bad_settings_fail() {
     let dir = tempfile::tempdir().unwrap();
     let mut args = tiny_train(dir.path(), 2);
-    args.extend(["--photometric", "4,0.5"].map(String::from));
+    args.extend(["--photometric", "4,0.5", "--zoom-out", "0.5,0.4"].map(String::from));
     run_ok(&args);
     assert!(dir.path().join("model.bpk").exists());
 
@@ -375,4 +377,9 @@ fn photometric_training_runs_and_bad_settings_fail() {
         err.contains("contrast must be a finite factor >= 1"),
         "{err}"
     );
+
+    let mut args = tiny_train(&dir.path().join("bad-zoom"), 2);
+    args.extend(["--zoom-out", "0.5,0"].map(String::from));
+    let err = run_err(&args);
+    assert!(err.contains("zoom-out scale must be in (0, 1]"), "{err}");
 }
