@@ -14,14 +14,26 @@ use burn::tensor::ops::{ConvOptions, PadMode};
 pub fn pointwise(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     let [b, c, h, wd] = x.dims();
     let [c_out, _] = w.dims();
-    if x.is_autodiff() {
+    if direct_conv_is_faster(&x) {
+        let kernel = w.reshape([c_out, c, 1, 1]);
+        conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
+    } else {
         w.unsqueeze::<3>()
             .matmul(x.reshape([b, c, h * wd]))
             .reshape([b, c_out, h, wd])
-    } else {
-        let kernel = w.reshape([c_out, c, 1, 1]);
-        conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
     }
+}
+
+/// Whether a 1x1 `conv2d` beats the matrix product for `x`: only forward-only on Flex.
+#[cfg(feature = "flex")]
+fn direct_conv_is_faster(x: &Tensor<4>) -> bool {
+    !x.is_autodiff() && x.device() == burn::tensor::Device::flex()
+}
+
+/// Whether a 1x1 `conv2d` beats the matrix product for `x`: never without Flex.
+#[cfg(not(feature = "flex"))]
+fn direct_conv_is_faster(_x: &Tensor<4>) -> bool {
+    false
 }
 
 /// Stride-1 convolution with an odd square kernel `w: [C_out, C_in, k, k]` and zero "same"
