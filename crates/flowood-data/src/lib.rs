@@ -22,6 +22,7 @@ mod grid;
 mod idx;
 mod layout;
 mod mat;
+mod number_pair;
 mod photo_tiles;
 mod photometric;
 mod resize;

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use rand::Rng;
 
 use crate::error::DataError;
+use crate::number_pair::parse_number_pair;
 
 /// Random contrast and brightness: every pixel of one image becomes
 /// `clamp(round(mean + a * (v - mean) + b * 255), 0, 255)`, where `mean` is the image's mean,
@@ -72,14 +73,8 @@ impl FromStr for Photometric {
 
     /// Parses `CONTRAST,BRIGHTNESS`, e.g. `4,0.5`.
     fn from_str(spec: &str) -> Result<Self, DataError> {
-        let bad = || {
-            DataError::InvalidArgument(format!(
-                "photometric augmentation must be CONTRAST,BRIGHTNESS (e.g. 4,0.5), got `{spec}`"
-            ))
-        };
-        let (contrast, brightness) = spec.split_once(',').ok_or_else(bad)?;
-        let contrast = contrast.trim().parse().map_err(|_| bad())?;
-        let brightness = brightness.trim().parse().map_err(|_| bad())?;
+        let usage = "photometric augmentation must be CONTRAST,BRIGHTNESS (e.g. 4,0.5)";
+        let (contrast, brightness) = parse_number_pair(spec, usage)?;
         Self::new(contrast, brightness)
     }
 }

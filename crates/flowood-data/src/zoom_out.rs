@@ -14,6 +14,7 @@ use image::{GrayImage, Luma};
 use rand::Rng;
 
 use crate::error::DataError;
+use crate::number_pair::parse_number_pair;
 
 /// With probability `probability`, an image is resized (antialiased) by a factor drawn
 /// uniformly from `[min_scale, 1]` and pasted at a uniformly drawn position of an otherwise
@@ -103,14 +104,8 @@ impl FromStr for ZoomOut {
 
     /// Parses `PROBABILITY,MIN_SCALE`, e.g. `0.5,0.4`.
     fn from_str(spec: &str) -> Result<Self, DataError> {
-        let bad = || {
-            DataError::InvalidArgument(format!(
-                "zoom-out must be PROBABILITY,MIN_SCALE (e.g. 0.5,0.4), got `{spec}`"
-            ))
-        };
-        let (probability, scale) = spec.split_once(',').ok_or_else(bad)?;
-        let probability = probability.trim().parse().map_err(|_| bad())?;
-        let scale = scale.trim().parse().map_err(|_| bad())?;
-        Self::new(probability, scale)
+        let usage = "zoom-out must be PROBABILITY,MIN_SCALE (e.g. 0.5,0.4)";
+        let (probability, min_scale) = parse_number_pair(spec, usage)?;
+        Self::new(probability, min_scale)
     }
 }
