@@ -98,10 +98,7 @@ pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(
             .as_ref()
             .filter(|_| objective.uses_general_data())
             .map(|source| {
-                let augment = source
-                    .augmentation()
-                    .with_photometric(tune.general_photometric)
-                    .with_zoom_out(tune.general_zoom_out);
+                let augment = augmentation(source, tune.general_photometric, tune.general_zoom_out);
                 (source, augment)
             }),
     )?;
@@ -129,6 +126,19 @@ fn objective(tune: &FinetuneArgs, config: &GlowConfig) -> Result<Objective, CliE
     Ok(objective)
 }
 
+/// The method's augmentation for `source` plus the optional changes meant for a general
+/// model (the training data's and the outlier loss's general batches alike).
+fn augmentation(
+    source: &DataSource,
+    photometric: Option<Photometric>,
+    zoom_out: Option<ZoomOut>,
+) -> Augment {
+    source
+        .augmentation()
+        .with_photometric(photometric)
+        .with_zoom_out(zoom_out)
+}
+
 /// Loads the training set (and its test split, and general data) shaped for `config`.
 fn training_data(
     args: &TrainArgs,
@@ -141,11 +151,7 @@ fn training_data(
     };
     let (train_set, validation) =
         hold_out(args.data.load(Split::Train, prepare)?, args.validation)?;
-    let augment = args
-        .data
-        .augmentation()
-        .with_photometric(args.photometric)
-        .with_zoom_out(args.zoom_out);
+    let augment = augmentation(&args.data, args.photometric, args.zoom_out);
     let train = Batcher::new(
         train_set,
         BatchConfig::train(args.batch_size, Some(augment), args.seed),

@@ -10,7 +10,7 @@
 use std::str::FromStr;
 
 use image::imageops::{self, FilterType};
-use image::{GrayImage, Luma};
+use image::{ImageBuffer, Luma};
 use rand::Rng;
 
 use crate::error::DataError;
@@ -87,7 +87,7 @@ impl ZoomOut {
 /// Resizes one `h x w` plane to the placement's size and writes it at its corner of `dst`
 /// (a zeroed `h x w` plane).
 fn paste_shrunk(src: &[u8], [h, w]: [u32; 2], place: Placement, dst: &mut [u8]) {
-    let plane = GrayImage::from_raw(w, h, src.to_vec()).expect("plane holds h*w bytes");
+    let plane = ImageBuffer::<Luma<u8>, &[u8]>::from_raw(w, h, src).expect("plane holds h*w bytes");
     let [sh, sw] = place.size;
     let small = imageops::resize(&plane, sw, sh, FilterType::Triangle);
     for (x, y, &Luma([v])) in small.enumerate_pixels() {
