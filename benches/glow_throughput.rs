@@ -10,7 +10,9 @@
 //! the configuration of the reference figures), `paper` (RGB 3x32x32, L=3, K=32, hidden 512,
 //! batch 64) or `all`. `FLOWOOD_BENCH_BACKENDS` restricts the backends (comma-separated).
 //! Each figure is the median over `FLOWOOD_BENCH_STEPS` (default 10) timed batches after two
-//! warm-up batches.
+//! warm-up batches. Training runs data-parallel on `FLOWOOD_BENCH_THREADS` threads (default:
+//! `flowood::backend::default_threads`, i.e. every core on flex and ndarray, 1 on GPUs), as
+//! `flowood train` does.
 //!
 //! Each cell (backend, configuration, train or score) runs in a fresh process (this binary,
 //! started again with `FLOWOOD_BENCH_CELL` set), so that one cell's memory and compiled kernels
@@ -23,11 +25,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
-use flowood::backend::{compiled_backends, parse_device};
+use flowood::backend::{compiled_backends, default_threads, parse_device};
 use flowood::glow::{Glow, GlowConfig};
-use flowood::train::AdamaxConfig;
+use flowood::train::{AdamaxConfig, data_parallel, shard_count};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -44,9 +45,9 @@ fn main() {
     }
     let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
     println!(
-        "| backend | config | batch | train images/s | train peak MiB | score images/s | score peak MiB |"
+        "| backend | config | batch | train threads | train images/s | train peak MiB | score images/s | score peak MiB |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for name in compiled_backends() {
         if wanted
             .as_ref()
@@ -55,15 +56,16 @@ fn main() {
             continue;
         }
         if let Err(e) = parse_device(name) {
-            println!("| {name} | - | - | {e} | | | |");
+            println!("| {name} | - | - | - | {e} | | | |");
             continue;
         }
         for key in config_keys() {
             let train = measure_in_child(name, key, "train");
             let score = measure_in_child(name, key, "score");
             println!(
-                "| {name} | {} | {BATCH} | {train} | {score} |",
-                config(key).0
+                "| {name} | {} | {BATCH} | {} | {train} | {score} |",
+                config(key).0,
+                threads(name)
             );
         }
     }
@@ -109,7 +111,7 @@ fn run_cell(cell: &str) {
     let steps = env_usize("FLOWOOD_BENCH_STEPS", 10);
     let config = config(key).1;
     let measured = match kind {
-        "train" => train_images_per_second(&device, &config, steps),
+        "train" => train_images_per_second(&device, &config, steps, threads(backend)),
         _ => score_images_per_second(&device, &config, steps),
     };
     println!(
@@ -117,6 +119,11 @@ fn run_cell(cell: &str) {
         measured.images_per_second,
         mib(measured.peak_bytes)
     );
+}
+
+/// Training threads for `backend`: `FLOWOOD_BENCH_THREADS`, else the CLI's default.
+fn threads(backend: &str) -> usize {
+    env_usize("FLOWOOD_BENCH_THREADS", default_threads(backend))
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -147,21 +154,24 @@ fn model(config: &GlowConfig, device: &Device) -> Glow {
         .expect("valid batch")
 }
 
-fn train_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> Measured {
+fn train_images_per_second(
+    device: &Device,
+    config: &GlowConfig,
+    steps: usize,
+    threads: usize,
+) -> Measured {
     let device = device.clone().autodiff();
     let mut glow = model(config, &device);
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);
+    let shards = shard_count(threads, &[BATCH]);
     measure(&device, steps, || {
-        let loss = glow
-            .log_likelihood(x.clone())
-            .expect("valid batch")
-            .nll()
-            .mean();
-        let value = loss.clone().into_scalar::<f32>();
-        let grads = GradientsParams::from_grads(loss.backward(), &glow);
-        glow = optim.step(LEARNING_RATE, glow.clone(), grads);
-        assert!(value.is_finite(), "training diverged in the benchmark");
+        let pass = data_parallel(&glow, x.clone().chunk(shards, 0), |glow, x| {
+            glow.log_likelihood(x).map(|ll| (ll.nll().mean(), ()))
+        })
+        .expect("valid batch");
+        glow = optim.step(LEARNING_RATE, glow.clone(), pass.grads);
+        assert!(pass.loss.is_finite(), "training diverged in the benchmark");
     })
 }
 

@@ -56,6 +56,16 @@ pub fn parse_device(spec: &str) -> Result<Device, BackendError> {
     probe(name, device)
 }
 
+/// Threads per training step that suit the device named `spec` (see
+/// `flowood_train::TrainConfig::threads`): every core for the CPU backends (flex, ndarray),
+/// which keep about one core busy on their own at Glow's batch sizes; 1 for GPU devices.
+pub fn default_threads(spec: &str) -> usize {
+    match spec {
+        "flex" | "ndarray" => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        _ => 1,
+    }
+}
+
 /// Every backend name flowood knows, compiled in or not.
 const KNOWN: [&str; 4] = ["flex", "ndarray", "wgpu", "cuda"];
 

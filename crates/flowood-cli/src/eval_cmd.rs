@@ -47,9 +47,9 @@ struct OodResult {
 }
 
 /// Scores everything, writes the reports and plots, prints the Markdown.
-pub fn eval(device: &str, args: &EvalArgs) -> Result<(), CliError> {
-    let device = parse_device(device)?;
-    let models = Models::load(&args.models, &device)?;
+pub fn eval(spec: &str, args: &EvalArgs) -> Result<(), CliError> {
+    let device = parse_device(spec)?;
+    let models = Models::load(&args.models, spec, &device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
     let in_table = models.score(models.load_set(&args.in_data)?, "in-distribution", &device)?;

@@ -29,9 +29,9 @@ pub struct ScoreArgs {
 }
 
 /// Scores the data set and writes the CSV.
-pub fn score(device: &str, args: &ScoreArgs) -> Result<(), CliError> {
-    let device = parse_device(device)?;
-    let models = Models::load(&args.models, &device)?;
+pub fn score(spec: &str, args: &ScoreArgs) -> Result<(), CliError> {
+    let device = parse_device(spec)?;
+    let models = Models::load(&args.models, spec, &device)?;
     let set = if args.validation > 0 {
         models.load_validation(&args.data, args.validation)?
     } else {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
 use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Prepare, Split};
 use flowood::glow::Glow;
@@ -26,6 +27,10 @@ pub struct ModelFlags {
     /// Also compute the input-complexity score (PNG at maximum compression).
     #[arg(long)]
     pub complexity: bool,
+    /// Batches scored at once, one thread each (default: every core on flex and ndarray,
+    /// which otherwise keep about one core busy; 1 on GPU devices).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub threads: Option<usize>,
 }
 
 /// The models a dataset is scored with.
@@ -36,11 +41,14 @@ pub struct Models {
     pub general: Option<Glow>,
     /// Whether to compute the input-complexity score.
     pub complexity: bool,
+    /// Batches scored at once.
+    pub threads: usize,
 }
 
 impl Models {
-    /// Loads the models the flags name on `device`.
-    pub fn load(flags: &ModelFlags, device: &Device) -> Result<Self, CliError> {
+    /// Loads the models the flags name on `device` (named `spec`, which picks the default
+    /// --threads).
+    pub fn load(flags: &ModelFlags, spec: &str, device: &Device) -> Result<Self, CliError> {
         let model = Glow::load(&flags.model, device)?;
         let general = flags
             .general
@@ -51,6 +59,7 @@ impl Models {
             model,
             general,
             complexity: flags.complexity,
+            threads: flags.threads.unwrap_or_else(|| default_threads(spec)),
         })
     }
 
@@ -84,7 +93,9 @@ impl Models {
         label: &str,
         device: &Device,
     ) -> Result<ScoreTable, CliError> {
-        let mut scorer = DatasetScorer::new(&self.model).map_err(score_err)?;
+        let mut scorer = DatasetScorer::new(&self.model)
+            .map_err(score_err)?
+            .with_threads(self.threads);
         if let Some(general) = &self.general {
             scorer = scorer.with_general(general).map_err(score_err)?;
         }

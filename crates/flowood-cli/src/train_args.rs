@@ -63,6 +63,11 @@ pub struct TrainArgs {
     /// Evaluate on at most N test batches (0: the whole test set).
     #[arg(long, default_value_t = 0)]
     pub eval_batches: usize,
+    /// Threads per step: each runs forward and backward on an equal share of the batch
+    /// (default: every core on flex and ndarray, which otherwise keep about one core busy; 1
+    /// on GPU devices). The largest count up to N that divides the batch size is used.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub threads: Option<usize>,
     /// Continue from the latest checkpoint in --out, if there is one.
     #[arg(long)]
     pub resume: bool,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use flowood::backend::parse_device;
+use flowood::backend::{default_threads, parse_device};
 use flowood::data::{
     Augment, BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split, ZoomOut,
 };
@@ -58,20 +58,20 @@ pub struct FinetuneArgs {
 }
 
 /// Trains a new model from scratch.
-pub fn train(device: &str, model: &ModelArgs, args: &TrainArgs) -> Result<(), CliError> {
-    let device = parse_device(device)?;
+pub fn train(spec: &str, model: &ModelArgs, args: &TrainArgs) -> Result<(), CliError> {
+    let device = parse_device(spec)?;
     let config = model.config();
     config.validate()?;
     let data = training_data(args, &config, None)?;
     let glow = config.init(&device, args.seed)?;
-    let summary = fit(&device, args, Objective::Nll, glow, None, &data)?;
+    let summary = fit(&device, spec, args, Objective::Nll, glow, None, &data)?;
     report(&summary, args);
     Ok(())
 }
 
 /// Fine-tunes a saved model, optionally with an outlier objective.
-pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
-    let device = parse_device(device)?;
+pub fn finetune(spec: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
+    let device = parse_device(spec)?;
     let start = Glow::load(&tune.from, &device)?;
     let config = start.config.clone();
     let objective = objective(tune, &config)?;
@@ -102,7 +102,15 @@ pub fn finetune(device: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(
                 (source, augment)
             }),
     )?;
-    let summary = fit(&device, args, objective, start, general.as_ref(), &data)?;
+    let summary = fit(
+        &device,
+        spec,
+        args,
+        objective,
+        start,
+        general.as_ref(),
+        &data,
+    )?;
     report(&summary, args);
     Ok(())
 }
@@ -194,8 +202,10 @@ fn hold_out(set: ImageSet, n: usize) -> Result<(ImageSet, Option<ImageSet>), Cli
     Ok((train, Some(validation)))
 }
 
+/// Trains on `device` (named `spec`, which picks the default --threads).
 fn fit(
     device: &flowood::burn::tensor::Device,
+    spec: &str,
     args: &TrainArgs,
     objective: Objective,
     model: Glow,
@@ -218,6 +228,7 @@ fn fit(
         eval_every: args.eval_every,
         eval_batches: args.eval_batches,
         objective,
+        threads: args.threads.unwrap_or_else(|| default_threads(spec)),
         ..TrainConfig::default()
     };
     let trainer = Trainer::new(config, device, &args.out)?.with_progress(!args.quiet);

@@ -127,6 +127,7 @@ fn help_explains_every_flag() {
         "--validation",
         "--photometric",
         "--zoom-out",
+        "--threads",
         "--device",
         "--out",
         "--resume",
@@ -271,10 +272,21 @@ fn score_and_eval_write_their_reports() {
     score_against_itself(
         &model,
         &mnist,
-        &["--complexity"],
+        &["--complexity", "--threads", "3"],
         &csv.display().to_string(),
     );
     let text = std::fs::read_to_string(&csv).unwrap();
+    let one_thread = dir.path().join("scores-1.csv");
+    score_against_itself(
+        &model,
+        &mnist,
+        &["--complexity", "--threads", "1"],
+        &one_thread.display().to_string(),
+    );
+    assert!(
+        std::fs::read_to_string(&one_thread).unwrap() == text,
+        "scoring on 3 threads must give the same table as on one"
+    );
     assert_eq!(
         text.lines().count(),
         10_001,
@@ -382,4 +394,21 @@ fn photometric_and_zoom_out_training_runs_and_bad_settings_fail() {
     args.extend(["--zoom-out", "0.5,0"].map(String::from));
     let err = run_err(&args);
     assert!(err.contains("zoom-out scale must be in (0, 1]"), "{err}");
+}
+
+#[test]
+fn data_parallel_training_runs_and_zero_threads_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = tiny_train(dir.path(), 2);
+    args.extend(["--threads", "2"].map(String::from));
+    run_ok(&args);
+    assert!(dir.path().join("model.bpk").exists());
+    let state =
+        std::fs::read_to_string(dir.path().join("checkpoints/step-00000002/state.json")).unwrap();
+    assert!(state.contains("\"threads\": 2"), "{state}");
+
+    let mut args = tiny_train(&dir.path().join("zero"), 2);
+    args.extend(["--threads", "0"].map(String::from));
+    let err = run_err(&args);
+    assert!(err.contains("--threads"), "{err}");
 }

@@ -30,24 +30,30 @@ fn full_scorer() -> DatasetScorer {
 
 #[test]
 fn streaming_equals_one_big_batch_and_reports_progress() {
-    let scorer = full_scorer();
     let all = random_pixels(8, 11);
-    let whole = scorer
+    let whole = full_scorer()
         .score_batch(&ScoreBatch::from_pixels(all.clone(), &Device::flex()))
         .unwrap();
-    let mut calls = Vec::new();
-    let streamed = scorer
-        .score_stream(batches(&all), Some(8), |done, total| {
-            calls.push((done, total))
-        })
-        .unwrap();
-    assert_eq!(calls, vec![(3, Some(8)), (5, Some(8)), (8, Some(8))]);
-    assert_eq!(streamed.names(), whole.names());
-    assert_eq!(streamed.len(), 8);
-    for name in whole.names() {
-        let (a, b) = (whole.column(name).unwrap(), streamed.column(name).unwrap());
-        for (x, y) in a.iter().zip(b) {
-            assert!((x - y).abs() < 1e-4 * (1.0 + x.abs()), "{name}: {x} vs {y}");
+    // One batch at a time, and several at once on threads (2 leaves a group of one).
+    for threads in [1, 2, 3] {
+        let scorer = full_scorer().with_threads(threads);
+        let mut calls = Vec::new();
+        let streamed = scorer
+            .score_stream(batches(&all), Some(8), |done, total| {
+                calls.push((done, total))
+            })
+            .unwrap();
+        assert_eq!(calls, vec![(3, Some(8)), (5, Some(8)), (8, Some(8))]);
+        assert_eq!(streamed.names(), whole.names());
+        assert_eq!(streamed.len(), 8);
+        for name in whole.names() {
+            let (a, b) = (whole.column(name).unwrap(), streamed.column(name).unwrap());
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (x - y).abs() < 1e-4 * (1.0 + x.abs()),
+                    "{name}, {threads} threads: {x} vs {y}"
+                );
+            }
         }
     }
 }

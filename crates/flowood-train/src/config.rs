@@ -56,6 +56,17 @@ pub struct TrainConfig {
     pub eval_batches: usize,
     /// The objective.
     pub objective: Objective,
+    /// Threads per step on CPU backends (1): each runs forward and backward on an equal shard
+    /// of the batch (see [`data_parallel`](crate::data_parallel)); the largest count up to this
+    /// that divides the batch is used. Set it to the number of cores on Flex or NdArray, which
+    /// otherwise keep about one core busy; leave 1 on GPU devices. Results differ from one
+    /// thread only by the order of floating-point sums.
+    #[serde(default = "one_thread")]
+    pub threads: usize,
+}
+
+fn one_thread() -> usize {
+    1
 }
 
 impl Default for TrainConfig {
@@ -72,6 +83,7 @@ impl Default for TrainConfig {
             eval_every: 500,
             eval_batches: 0,
             objective: Objective::Nll,
+            threads: 1,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Training for [flowood](https://crates.io/crates/flowood): the Adamax optimizer of the
-//! paper's experiments (Burn 0.22 has none), the training loop with the non-finite guard,
+//! paper's experiments (Burn 0.22 has none), the training loop with the non-finite guard and data parallelism over CPU cores,
 //! fine-tuning with the outlier loss, checkpoints that resume bit-for-bit, a metrics file and
 //! a progress bar.
 
 pub mod adamax;
 pub mod checkpoint;
 pub mod config;
+pub mod data_parallel;
 pub mod error;
 pub mod guard;
 pub mod metrics;
@@ -14,6 +15,7 @@ pub mod trainer;
 pub use adamax::{Adamax, AdamaxConfig, AdamaxState};
 pub use checkpoint::{Restored, TrainState, load_checkpoint, save_checkpoint};
 pub use config::{Objective, TrainConfig};
+pub use data_parallel::{ParallelPass, data_parallel, shard_count};
 pub use error::TrainError;
 pub use metrics::MetricsRecord;
 pub use trainer::{TrainData, TrainSummary, Trainer, evaluate_bits_per_dim};

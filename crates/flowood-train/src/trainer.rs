@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use flowood_data::Batcher;
 use flowood_flows::param_init::to_host;
@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::{TrainState, load_checkpoint, optimizer_for, save_checkpoint};
 use crate::config::{Objective, TrainConfig};
+use crate::data_parallel::{ParallelPass, data_parallel, shard_count};
 use crate::error::{TrainError, io_err};
 use crate::guard::{BatchVerdict, batch_verdict, gradients_finite};
 use crate::metrics::{MetricsRecord, MetricsWriter};
@@ -74,6 +75,7 @@ impl Trainer {
             ("batch_size", config.batch_size),
             ("max_steps", config.max_steps),
             ("checkpoint_every", config.checkpoint_every),
+            ("threads", config.threads),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(TrainError::InvalidSetting {
@@ -271,17 +273,17 @@ impl Trainer {
         state: &mut TrainState,
     ) -> Result<(Glow, StepReport), TrainError> {
         let dims = model.config.dims() as f64;
-        let nll = model.log_likelihood(x.clone())?.nll();
-        let per_image = to_host(nll.clone());
-        let nll = match batch_verdict(&per_image) {
-            BatchVerdict::AllFinite => nll,
+        let first = self.batch_pass(&model, general, x.clone(), general_x.clone())?;
+        let per_image: Vec<f64> = first.reports.concat();
+        let pass = match batch_verdict(&per_image) {
+            BatchVerdict::AllFinite => first,
             BatchVerdict::FinitePart(keep) => {
                 state.recomputed_steps += 1;
                 let index = Tensor::<1, Int>::from_data(
                     TensorData::new(keep.iter().map(|&i| i as i64).collect(), [keep.len()]),
                     &x.device(),
                 );
-                model.log_likelihood(x.select(0, index))?.nll()
+                self.batch_pass(&model, general, x.select(0, index), general_x)?
             }
             BatchVerdict::Skip => {
                 state.skipped_steps += 1;
@@ -299,28 +301,41 @@ impl Trainer {
             .copied()
             .filter(|v| v.is_finite())
             .collect();
-        let bits_per_dim =
-            finite.iter().sum::<f64>() / finite.len() as f64 / (dims * std::f64::consts::LN_2);
-        let loss = self.loss(&model, general, nll, general_x)?;
-        let loss_value = loss.clone().into_scalar::<f64>();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        if !loss_value.is_finite() || !gradients_finite(&model, &grads) {
+        let report = StepReport {
+            loss: pass.loss,
+            bits_per_dim: finite.iter().sum::<f64>()
+                / finite.len() as f64
+                / (dims * std::f64::consts::LN_2),
+        };
+        if !pass.loss.is_finite() || !gradients_finite(&model, &pass.grads) {
             state.skipped_steps += 1;
-            return Ok((
-                model,
-                StepReport {
-                    loss: loss_value,
-                    bits_per_dim,
-                },
-            ));
+            return Ok((model, report));
         }
-        Ok((
-            optimizer.step(lr, model, grads),
-            StepReport {
-                loss: loss_value,
-                bits_per_dim,
-            },
-        ))
+        Ok((optimizer.step(lr, model, pass.grads), report))
+    }
+
+    /// Loss and gradients of one batch (and the general batch), cut into as many equal shards
+    /// as `threads` allows, one thread each; every shard reports its images' NLLs.
+    fn batch_pass(
+        &self,
+        model: &Glow,
+        general: Option<&Glow>,
+        x: Tensor<4>,
+        general_x: Option<Tensor<4>>,
+    ) -> Result<ParallelPass<Vec<f64>>, TrainError> {
+        let mut sizes = vec![x.dims()[0]];
+        sizes.extend(general_x.as_ref().map(|g| g.dims()[0]));
+        let count = shard_count(self.config.threads, &sizes);
+        let general_shards: Vec<Option<Tensor<4>>> = match general_x {
+            Some(g) => g.chunk(count, 0).into_iter().map(Some).collect(),
+            None => vec![None; count],
+        };
+        let shards: Vec<_> = x.chunk(count, 0).into_iter().zip(general_shards).collect();
+        data_parallel(model, shards, |local, (x, general_x)| {
+            let nll = local.log_likelihood(x)?.nll();
+            let per_image = to_host(nll.clone());
+            Ok((self.loss(local, general, nll, general_x)?, per_image))
+        })
     }
 
     /// The objective's loss from the in-distribution NLLs (`[B]`) and the general batch

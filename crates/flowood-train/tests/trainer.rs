@@ -106,30 +106,38 @@ fn training_lowers_test_bits_per_dim() {
 
 #[test]
 fn resumed_run_ends_bit_identical_to_an_uninterrupted_one() {
-    let device = Device::flex();
-    let straight = tempfile::tempdir().unwrap();
-    let (full, _) = Trainer::new(config(6), &device, straight.path())
-        .unwrap()
-        .with_progress(false)
-        .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
-        .unwrap();
+    // On one thread and data-parallel on two (thread timing must not change the result).
+    for threads in [1, 2] {
+        let config = |max_steps| TrainConfig {
+            threads,
+            ..config(max_steps)
+        };
+        let device = Device::flex();
+        let straight = tempfile::tempdir().unwrap();
+        let (full, _) = Trainer::new(config(6), &device, straight.path())
+            .unwrap()
+            .with_progress(false)
+            .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
+            .unwrap();
 
-    let interrupted = tempfile::tempdir().unwrap();
-    Trainer::new(config(4), &device, interrupted.path())
-        .unwrap()
-        .with_progress(false)
-        .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
-        .unwrap();
-    let latest = std::fs::read_to_string(interrupted.path().join("checkpoints/latest")).unwrap();
-    assert_eq!(latest, "step-00000004");
-    // A fresh, different model is ignored: the checkpoint is what resumes.
-    let (resumed, summary) = Trainer::new(config(6), &device, interrupted.path())
-        .unwrap()
-        .with_progress(false)
-        .fit(tiny().init(&device, 99).unwrap(), None, &data(3), true)
-        .unwrap();
-    assert_eq!(summary.steps, 6);
-    assert_eq!(weights(&resumed), weights(&full));
+        let interrupted = tempfile::tempdir().unwrap();
+        Trainer::new(config(4), &device, interrupted.path())
+            .unwrap()
+            .with_progress(false)
+            .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
+            .unwrap();
+        let latest =
+            std::fs::read_to_string(interrupted.path().join("checkpoints/latest")).unwrap();
+        assert_eq!(latest, "step-00000004");
+        // A fresh, different model is ignored: the checkpoint is what resumes.
+        let (resumed, summary) = Trainer::new(config(6), &device, interrupted.path())
+            .unwrap()
+            .with_progress(false)
+            .fit(tiny().init(&device, 99).unwrap(), None, &data(3), true)
+            .unwrap();
+        assert_eq!(summary.steps, 6);
+        assert_eq!(weights(&resumed), weights(&full), "threads {threads}");
+    }
 }
 
 #[test]
@@ -164,7 +172,6 @@ fn checkpoints_keep_only_the_latest_complete_folder() {
 #[test]
 fn guard_skips_steps_whose_loss_is_not_finite() {
     let device = Device::flex();
-    let dir = tempfile::tempdir().unwrap();
     let data = data(0);
     let model = tiny()
         .init(&device, 0)
@@ -178,17 +185,24 @@ fn guard_skips_steps_whose_loss_is_not_finite() {
         .clone()
         .map(|t| t.add_scalar(f64::NAN));
     let before = weights(&broken);
-    let (after, summary) = Trainer::new(config(3), &device, dir.path())
-        .unwrap()
-        .with_progress(false)
-        .fit(broken, None, &data, false)
-        .unwrap();
-    assert_eq!(summary.skipped_steps, 3);
-    assert_eq!(
-        weights(&after),
-        before,
-        "skipped steps must not change the weights"
-    );
+    for threads in [1, 2] {
+        let config = TrainConfig {
+            threads,
+            ..config(3)
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (after, summary) = Trainer::new(config, &device, dir.path())
+            .unwrap()
+            .with_progress(false)
+            .fit(broken.clone(), None, &data, false)
+            .unwrap();
+        assert_eq!(summary.skipped_steps, 3, "threads {threads}");
+        assert_eq!(
+            weights(&after),
+            before,
+            "skipped steps must not change the weights (threads {threads})"
+        );
+    }
 }
 
 #[test]
@@ -243,9 +257,11 @@ fn outlier_fine_tuning_keeps_the_general_model_frozen() {
     };
     let dir = tempfile::tempdir().unwrap();
     let start = general.clone();
+    // Two threads: each shard takes half the in-distribution and half the general batch.
     let (tuned, summary) = Trainer::new(
         TrainConfig {
             objective,
+            threads: 2,
             ..config(3)
         },
         &device,
@@ -280,34 +296,34 @@ fn outlier_fine_tuning_keeps_the_general_model_frozen() {
 #[test]
 fn invalid_settings_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = Trainer::new(
-        TrainConfig {
-            batch_size: 0,
-            ..TrainConfig::default()
-        },
-        &Device::flex(),
-        dir.path(),
-    );
-    assert!(matches!(
-        bad,
-        Err(TrainError::InvalidSetting {
-            name: "batch_size",
-            ..
-        })
-    ));
-    let bad = Trainer::new(
-        TrainConfig {
-            learning_rate: f64::NAN,
-            ..TrainConfig::default()
-        },
-        &Device::flex(),
-        dir.path(),
-    );
-    assert!(matches!(
-        bad,
-        Err(TrainError::InvalidSetting {
-            name: "learning_rate",
-            ..
-        })
-    ));
+    let cases = [
+        (
+            "batch_size",
+            TrainConfig {
+                batch_size: 0,
+                ..TrainConfig::default()
+            },
+        ),
+        (
+            "learning_rate",
+            TrainConfig {
+                learning_rate: f64::NAN,
+                ..TrainConfig::default()
+            },
+        ),
+        (
+            "threads",
+            TrainConfig {
+                threads: 0,
+                ..TrainConfig::default()
+            },
+        ),
+    ];
+    for (field, config) in cases {
+        let bad = Trainer::new(config, &Device::flex(), dir.path());
+        assert!(
+            matches!(bad, Err(TrainError::InvalidSetting { name, .. }) if name == field),
+            "{field}"
+        );
+    }
 }

@@ -1,0 +1,168 @@
+//! Data parallelism inside a step: the shard count divides the batches, and the gradients
+//! summed over shards equal the whole batch's, for the NLL and for the outlier loss, on real
+//! Fashion-MNIST and MNIST images.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor};
+use flowood_data::{
+    BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist, load_mnist,
+};
+use flowood_glow::{CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
+use flowood_objectives::OutlierLoss;
+use flowood_train::{ParallelPass, data_parallel, shard_count};
+
+fn first_images(set: ImageSet, n: usize) -> Batcher {
+    let set = set
+        .subset(&(0..n).collect::<Vec<_>>())
+        .unwrap()
+        .resize_bilinear(32, 32)
+        .unwrap();
+    Batcher::new(set, BatchConfig::eval(n)).unwrap()
+}
+
+/// 16 Fashion-MNIST and 16 MNIST test images, as one batch each on `device`.
+fn batches(device: &Device) -> (Tensor<4>, Tensor<4>) {
+    let dir = data_dir();
+    let fashion = load_fashion_mnist(dir.join("fashion-mnist"), Split::Test)
+        .expect("run scripts/fetch-data.sh data");
+    let mnist = load_mnist(dir.join("mnist"), Split::Test).expect("run scripts/fetch-data.sh data");
+    let tensor = |set| {
+        first_images(set, 16)
+            .batch(0, 0)
+            .unwrap()
+            .into_tensor(device)
+    };
+    (tensor(fashion), tensor(mnist))
+}
+
+fn glow(device: &Device, seed: u64, init: &Tensor<4>) -> Glow {
+    GlowConfig {
+        in_channels: 1,
+        image_size: 32,
+        levels: 2,
+        steps_per_level: 2,
+        hidden_channels: 8,
+        coupling: CouplingKind::Affine,
+        prior: PriorKind::ActNormGaussian,
+    }
+    .init(device, seed)
+    .unwrap()
+    .initialize(std::slice::from_ref(init))
+    .unwrap()
+}
+
+/// Every parameter's gradient, flattened, in the model's visiting order.
+fn gradient_values(model: &Glow, grads: &GradientsParams) -> Vec<Vec<f32>> {
+    struct Collect<'a> {
+        grads: &'a GradientsParams,
+        values: Vec<Vec<f32>>,
+    }
+    impl ModuleVisitor for Collect<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let grad = self
+                .grads
+                .get::<D>(param.id)
+                .expect("every parameter has a gradient");
+            self.values
+                .push(grad.into_data().try_to_vec::<f32>().unwrap());
+        }
+    }
+    let mut collect = Collect {
+        grads,
+        values: Vec::new(),
+    };
+    model.visit(&mut collect);
+    collect.values
+}
+
+/// Asserts that two passes have the same loss and gradients, relative to each gradient's
+/// largest entry.
+fn assert_same_pass<R>(model: &Glow, whole: &ParallelPass<R>, sharded: &ParallelPass<R>) {
+    assert!(
+        (whole.loss - sharded.loss).abs() <= 1e-5 * whole.loss.abs(),
+        "loss {} vs {}",
+        whole.loss,
+        sharded.loss
+    );
+    let (a, b) = (
+        gradient_values(model, &whole.grads),
+        gradient_values(model, &sharded.grads),
+    );
+    assert_eq!(a.len(), b.len());
+    assert!(!a.is_empty());
+    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+        let scale = a.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            worst <= 1e-4 * scale,
+            "parameter {i}: {worst} vs scale {scale}"
+        );
+    }
+}
+
+#[test]
+fn shard_count_is_the_largest_divisor_of_every_batch_up_to_threads() {
+    for threads in 0..=9 {
+        for sizes in [vec![64], vec![63], vec![64, 48], vec![7], vec![12, 18]] {
+            let count = shard_count(threads, &sizes);
+            assert!(count >= 1 && count <= threads.max(1), "{threads} {sizes:?}");
+            assert!(sizes.iter().all(|n| n % count == 0), "{threads} {sizes:?}");
+            let larger = (count + 1..=threads).find(|s| sizes.iter().all(|n| n % s == 0));
+            assert_eq!(larger, None, "{threads} {sizes:?} -> {count}");
+        }
+    }
+}
+
+#[test]
+fn sharded_nll_gradients_equal_the_whole_batch() {
+    let device = Device::flex().autodiff();
+    let (x, _) = batches(&device);
+    let model = glow(&device, 0, &x);
+    let pass = |shards: usize| {
+        data_parallel(&model, x.clone().chunk(shards, 0), |m, x| {
+            Ok::<_, GlowError>((m.log_likelihood(x)?.nll().mean(), ()))
+        })
+        .unwrap()
+    };
+    let whole = pass(1);
+    assert_eq!(whole.reports.len(), 1);
+    for shards in [2, 4] {
+        let sharded = pass(shards);
+        assert_eq!(sharded.reports.len(), shards);
+        assert_same_pass(&model, &whole, &sharded);
+    }
+}
+
+#[test]
+fn sharded_outlier_loss_gradients_equal_the_whole_batch() {
+    let device = Device::flex();
+    let (x, general_x) = batches(&device);
+    let general = glow(&device, 7, &general_x);
+    let model = glow(&device, 3, &x).train();
+    let loss = OutlierLoss {
+        lambda: 6000.0,
+        temperature: 1000.0,
+    };
+    let pass = |shards: usize| {
+        let pairs: Vec<_> = x
+            .clone()
+            .chunk(shards, 0)
+            .into_iter()
+            .zip(general_x.clone().chunk(shards, 0))
+            .collect();
+        data_parallel(&model, pairs, |m, (x, g): (Tensor<4>, Tensor<4>)| {
+            let nll = m.log_likelihood(x.autodiff())?.nll();
+            let on_model = m.log_likelihood(g.clone().autodiff())?.total;
+            let frozen = Tensor::from_inner(general.log_likelihood(g)?.total);
+            Ok::<_, GlowError>((loss.loss(nll, on_model, frozen), ()))
+        })
+        .unwrap()
+    };
+    let whole = pass(1);
+    assert_same_pass(&model, &whole, &pass(2));
+}
