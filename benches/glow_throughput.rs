@@ -10,9 +10,10 @@
 //! the configuration of the reference figures), `paper` (RGB 3x32x32, L=3, K=32, hidden 512,
 //! batch 64) or `all`. `FLOWOOD_BENCH_BACKENDS` restricts the backends (comma-separated).
 //! Each figure is the median over `FLOWOOD_BENCH_STEPS` (default 10) timed batches after two
-//! warm-up batches. Training runs data-parallel on `FLOWOOD_BENCH_THREADS` threads (default:
-//! `flowood::backend::default_threads`, i.e. every core on flex and ndarray, 1 on GPUs), as
-//! `flowood train` does.
+//! warm-up batches. `FLOWOOD_BENCH_THREADS` threads (default:
+//! `flowood::backend::default_threads`, i.e. every core on flex and ndarray, 1 on GPUs) share
+//! the work as in the CLI: training splits each batch into that many shards, scoring runs
+//! that many batches at once.
 //!
 //! Each cell (backend, configuration, train or score) runs in a fresh process (this binary,
 //! started again with `FLOWOOD_BENCH_CELL` set), so that one cell's memory and compiled kernels
@@ -45,7 +46,7 @@ fn main() {
     }
     let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
     println!(
-        "| backend | config | batch | train threads | train images/s | train peak MiB | score images/s | score peak MiB |"
+        "| backend | config | batch | threads | train images/s | train peak MiB | score images/s | score peak MiB |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for name in compiled_backends() {
@@ -112,7 +113,7 @@ fn run_cell(cell: &str) {
     let config = config(key).1;
     let measured = match kind {
         "train" => train_images_per_second(&device, &config, steps, threads(backend)),
-        _ => score_images_per_second(&device, &config, steps),
+        _ => score_images_per_second(&device, &config, steps, threads(backend)),
     };
     println!(
         "{:.1} | {}",
@@ -165,7 +166,7 @@ fn train_images_per_second(
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);
     let shards = shard_count(threads, &[BATCH]);
-    measure(&device, steps, || {
+    measure(&device, steps, 1, || {
         let pass = data_parallel(&glow, x.clone().chunk(shards, 0), |glow, x| {
             glow.log_likelihood(x).map(|ll| (ll.nll().mean(), ()))
         })
@@ -175,12 +176,25 @@ fn train_images_per_second(
     })
 }
 
-fn score_images_per_second(device: &Device, config: &GlowConfig, steps: usize) -> Measured {
+/// Scoring `threads` batches at once, one thread each, as `flowood score` and `eval` do.
+fn score_images_per_second(
+    device: &Device,
+    config: &GlowConfig,
+    steps: usize,
+    threads: usize,
+) -> Measured {
     let glow = model(config, device).valid();
     let x = batch(config, 3, device);
-    measure(device, steps, || {
+    let score = || {
         let total = glow.log_likelihood(x.clone()).expect("valid batch").total;
         let _ = total.into_data();
+    };
+    measure(device, steps, threads, || {
+        std::thread::scope(|scope| {
+            (0..threads).for_each(|_| {
+                scope.spawn(score);
+            })
+        })
     })
 }
 
@@ -190,9 +204,9 @@ struct Measured {
     peak_bytes: Option<u64>,
 }
 
-/// Runs `step` for the warm-up and `steps` timed batches (each waits for the device to
-/// finish); median batch rate in images/s, and the peak memory seen.
-fn measure(device: &Device, steps: usize, mut step: impl FnMut()) -> Measured {
+/// Runs `step` (`batches` batches) for the warm-up and `steps` timed rounds (each waits for
+/// the device to finish); median rate in images/s, and the peak memory seen.
+fn measure(device: &Device, steps: usize, batches: usize, mut step: impl FnMut()) -> Measured {
     let mut peak = None;
     let mut run = || {
         step();
@@ -204,7 +218,7 @@ fn measure(device: &Device, steps: usize, mut step: impl FnMut()) -> Measured {
         .map(|_| {
             let start = Instant::now();
             run();
-            BATCH as f64 / start.elapsed().as_secs_f64()
+            (BATCH * batches) as f64 / start.elapsed().as_secs_f64()
         })
         .collect();
     rates.sort_by(f64::total_cmp);

@@ -1,5 +1,6 @@
-//! The training loop: data-dependent init, Adamax steps with the non-finite guard, optional
-//! outlier objective against a frozen general model, checkpoints, metrics, progress bar.
+//! The training loop: data-dependent init, Adamax steps with the non-finite guard (each step
+//! data-parallel over `TrainConfig::threads`), optional outlier objective against a frozen
+//! general model, checkpoints, metrics, progress bar.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
