@@ -28,6 +28,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use flowood::backend::{compiled_backends, default_threads, parse_device};
+use flowood::flows::threads::map_on_threads;
 use flowood::glow::{Glow, GlowConfig};
 use flowood::train::{AdamaxConfig, data_parallel, shard_count};
 use rand::rngs::StdRng;
@@ -190,11 +191,7 @@ fn score_images_per_second(
         let _ = total.into_data();
     };
     measure(device, steps, threads, || {
-        std::thread::scope(|scope| {
-            (0..threads).for_each(|_| {
-                scope.spawn(score);
-            })
-        })
+        map_on_threads(vec![(); threads], |()| score());
     })
 }
 

@@ -23,6 +23,7 @@ pub mod perturb;
 pub mod pointwise;
 pub mod split;
 pub mod squeeze;
+pub mod threads;
 
 pub use actnorm::ActNorm;
 pub use coupling::{Coupling, CouplingKind};

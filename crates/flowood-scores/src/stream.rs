@@ -2,6 +2,7 @@
 //! several batches at once on as many threads (Burn's CPU backends keep about one core busy
 //! at these batch sizes).
 
+use flowood_flows::threads::map_on_threads;
 use flowood_glow::{Glow, LogLikelihoodValues};
 
 use crate::batch::ScoreBatch;
@@ -117,31 +118,11 @@ impl DatasetScorer {
             if group.is_empty() {
                 return Ok(table);
             }
-            for part in self.score_group(&group) {
+            for part in map_on_threads(group.iter().collect(), |b| self.score_batch(b)) {
                 table.extend(part?)?;
                 progress(table.len(), total_images);
             }
         }
-    }
-
-    /// Scores each batch of `group` on its own thread (one batch: on this thread), in order.
-    fn score_group(&self, group: &[ScoreBatch]) -> Vec<Result<ScoreTable, ScoreError>> {
-        if group.len() == 1 {
-            return vec![self.score_batch(&group[0])];
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = group
-                .iter()
-                .map(|batch| scope.spawn(move || self.score_batch(batch)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        })
     }
 }
 

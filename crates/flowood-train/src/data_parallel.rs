@@ -10,6 +10,7 @@
 use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::Tensor;
+use flowood_flows::threads::map_on_threads;
 use flowood_glow::Glow;
 
 /// The summed gradients of a data-parallel pass, the batch loss and each shard's report, in
@@ -62,26 +63,7 @@ where
             report,
         ))
     };
-    let outcomes: Vec<Result<(GradientsParams, f64, R), E>> = if shards.len() == 1 {
-        shards.into_iter().map(shard_pass).collect()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = shards
-                .into_iter()
-                .map(|shard| {
-                    let shard_pass = &shard_pass;
-                    scope.spawn(move || shard_pass(shard))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        })
-    };
+    let outcomes = map_on_threads(shards, shard_pass);
     let mut accumulator = GradientsAccumulator::<Glow>::new();
     let (mut loss, mut reports) = (0.0, Vec::with_capacity(outcomes.len()));
     for outcome in outcomes {

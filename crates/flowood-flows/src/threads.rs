@@ -1,0 +1,29 @@
+//! Running independent pieces of work on one thread each, for the CPU backends, whose kernels
+//! keep about one core busy at Glow's batch sizes (used by training shards and batch scoring).
+
+/// `work` applied to every item, each on its own scoped thread (a single item: on this
+/// thread), results in item order. A panic in any thread is resumed on this one.
+pub fn map_on_threads<T, R, F>(items: Vec<T>, work: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    if items.len() <= 1 {
+        return items.into_iter().map(work).collect();
+    }
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
