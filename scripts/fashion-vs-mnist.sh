@@ -3,7 +3,7 @@
 # photo tiles (OOD), grey 32x32, on the CPU.
 #
 #   bash scripts/fashion-vs-mnist.sh --quick          # a tiny model, a few minutes (what CI runs)
-#   bash scripts/fashion-vs-mnist.sh                  # the small preset, about an hour on 2 cores
+#   bash scripts/fashion-vs-mnist.sh                  # the small preset, about 80 minutes on 2 cores
 #   bash scripts/fashion-vs-mnist.sh --out DIR        # where models and reports go (default runs/…)
 #   bash scripts/fashion-vs-mnist.sh --photometric none  # general data without contrast/brightness
 #   bash scripts/fashion-vs-mnist.sh --zoom-out none     # general tiles without the zoom-out
@@ -51,7 +51,7 @@ if [ "$quick" = 1 ]; then
 else
   out="${out:-runs/fashion-vs-mnist}"
   model=(--preset small)
-  general_steps=1500; fashion_steps=1000; outlier_steps=200; batch=64; warmup=200; outlier_warmup=100
+  general_steps=3000; fashion_steps=3000; outlier_steps=600; batch=64; warmup=200; outlier_warmup=100
 fi
 
 data="${FLOWOOD_DATA:-data}"
