@@ -73,7 +73,10 @@ fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
     match name {
         #[cfg(feature = "flex")]
         "flex" => return Ok(Device::flex()),
+        // Burn 0.22 deprecates NdArray in favour of Flex; flowood keeps it as an opt-in
+        // backend to compare against, so the deprecation is expected here and only here.
         #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
         "ndarray" => return Ok(Device::ndarray()),
         #[cfg(feature = "wgpu")]
         "wgpu" => return Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),

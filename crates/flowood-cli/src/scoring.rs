@@ -11,6 +11,7 @@ use flowood::scores::{DatasetScorer, Pixels, ScoreBatch, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
+use crate::train_args::parse_threads;
 
 /// Images per scoring batch.
 const BATCH: usize = 256;
@@ -29,7 +30,7 @@ pub struct ModelFlags {
     pub complexity: bool,
     /// Batches scored at once, one thread each (default: every core on flex and ndarray,
     /// which otherwise keep about one core busy; 1 on GPU devices).
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
 }
 

@@ -66,7 +66,7 @@ pub struct TrainArgs {
     /// Threads per step: each runs forward and backward on an equal share of the batch
     /// (default: every core on flex and ndarray, which otherwise keep about one core busy; 1
     /// on GPU devices). The largest count up to N that divides the batch size is used.
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Continue from the latest checkpoint in --out, if there is one.
     #[arg(long)]
@@ -83,4 +83,13 @@ pub struct TrainArgs {
 /// CONTRAST,BRIGHTNESS ([`Photometric`]) and PROBABILITY,MIN_SCALE ([`ZoomOut`]).
 pub fn parse_arg<T: FromStr<Err = DataError>>(spec: &str) -> Result<T, String> {
     spec.parse().map_err(|e: DataError| e.to_string())
+}
+
+/// clap parser for --threads: a whole number of at least 1 (0 threads would run nothing).
+pub fn parse_threads(spec: &str) -> Result<usize, String> {
+    match spec.parse::<usize>() {
+        Ok(0) => Err("the thread count must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{spec}` is not a whole number of threads")),
+    }
 }

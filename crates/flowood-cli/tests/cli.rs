@@ -397,7 +397,7 @@ fn photometric_and_zoom_out_training_runs_and_bad_settings_fail() {
 }
 
 #[test]
-fn data_parallel_training_runs_and_zero_threads_fail() {
+fn data_parallel_training_runs_and_bad_thread_counts_fail() {
     let dir = tempfile::tempdir().unwrap();
     let mut args = tiny_train(dir.path(), 2);
     args.extend(["--threads", "2"].map(String::from));
@@ -410,5 +410,21 @@ fn data_parallel_training_runs_and_zero_threads_fail() {
     let mut args = tiny_train(&dir.path().join("zero"), 2);
     args.extend(["--threads", "0"].map(String::from));
     let err = run_err(&args);
-    assert!(err.contains("--threads"), "{err}");
+    assert!(
+        err.contains("--threads") && err.contains("at least 1"),
+        "{err}"
+    );
+
+    let err = run_err([
+        "score",
+        "--model",
+        "m.bpk",
+        "--data",
+        "mnist:x",
+        "--out",
+        "s.csv",
+        "--threads",
+        "two",
+    ]);
+    assert!(err.contains("`two` is not a whole number"), "{err}");
 }
