@@ -296,6 +296,7 @@ fn score_and_eval_write_their_reports() {
     for column in [
         "score_log_p",
         "score_ratio",
+        "score_lp1",
         "score_final_scale",
         "score_complexity",
         "in_F1",

@@ -20,7 +20,8 @@ use crate::table::ScoreTable;
 ///
 /// Columns of the resulting [`ScoreTable`] (scales numbered `1..=L` as in the paper;
 /// every `score_*` column follows "higher = more normal"):
-/// - `score_log_p`, `score_neg_bpd`, `score_final_scale` (in-distribution model);
+/// - `score_log_p`, `score_neg_bpd`, `score_final_scale` (in-distribution model), and
+///   `score_lp{i}` for every earlier scale (the last one is `score_final_scale`);
 /// - with a general model: `score_ratio` and `score_ratio_lp{i}` for every scale;
 /// - with input complexity: `score_complexity` (`-S`) and `png_bpd`;
 /// - for each model `m` in `in` (and `general`): `m_log_p` (nats), `m_bpd`, and per scale
@@ -80,11 +81,8 @@ impl DatasetScorer {
                 "neg_bpd",
                 likelihood_scores(&in_values, LikelihoodUnit::NegBitsPerDim),
             ),
-            score(
-                "final_scale",
-                scale_scores(&in_values, in_values.scales.len().saturating_sub(1)),
-            ),
         ];
+        columns.extend(scale_columns(&in_values));
         if let Some(g) = &general {
             columns.extend(ratio_columns(&in_values, g));
         }
@@ -144,6 +142,19 @@ pub fn stream_scores<S: Scorer + ?Sized>(
 
 fn score(name: &str, values: Vec<f64>) -> (String, Vec<f64>) {
     (format!("score_{name}"), values)
+}
+
+/// `score_lp{i}` for every scale but the last, then `score_final_scale`: each scale's
+/// contribution alone, the paper's way of showing which scales rank OOD data as likely.
+fn scale_columns(in_values: &LogLikelihoodValues) -> Vec<(String, Vec<f64>)> {
+    let last = in_values.scales.len().saturating_sub(1);
+    (0..last)
+        .map(|i| score(&format!("lp{}", i + 1), scale_scores(in_values, i)))
+        .chain(std::iter::once(score(
+            "final_scale",
+            scale_scores(in_values, last),
+        )))
+        .collect()
 }
 
 /// `score_ratio` and `score_ratio_lp{i}` for every scale.

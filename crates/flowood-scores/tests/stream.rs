@@ -69,6 +69,7 @@ fn table_has_every_score_and_per_scale_term() {
     for name in [
         "score_log_p",
         "score_neg_bpd",
+        "score_lp1",
         "score_final_scale",
         "score_ratio",
         "score_ratio_lp1",
@@ -96,7 +97,13 @@ fn table_has_every_score_and_per_scale_term() {
     for r in 0..2 {
         assert!((f1[r] + a1[r] + n1[r] - lp1[r]).abs() < 1e-3 * (1.0 + lp1[r].abs()));
     }
+    assert_eq!(table.column("score_lp1"), table.column("in_lp1"));
     assert_eq!(table.column("score_final_scale"), table.column("in_lp2"));
+    assert_eq!(
+        table.column("score_lp2"),
+        None,
+        "the last scale is score_final_scale"
+    );
 }
 
 #[test]
