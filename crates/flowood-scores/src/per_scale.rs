@@ -31,7 +31,7 @@ impl Scale {
     }
 
     /// Column-style name: `final_scale`, or `lp{i+1}` (1-based as in the paper).
-    fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             Self::Index(i) => format!("lp{}", i + 1),
             Self::Final => "final_scale".into(),

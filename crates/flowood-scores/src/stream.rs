@@ -10,7 +10,7 @@ use crate::complexity::{complexity_scores, png_bits_per_dim};
 use crate::error::ScoreError;
 use crate::likelihood::{LikelihoodUnit, likelihood_scores};
 use crate::model::ScoringModel;
-use crate::per_scale::{scale_ratio_scores, scale_scores};
+use crate::per_scale::{Scale, scale_ratio_scores, scale_scores};
 use crate::ratio::ratio_scores;
 use crate::scorer::Scorer;
 use crate::table::ScoreTable;
@@ -146,14 +146,13 @@ fn score(name: &str, values: Vec<f64>) -> (String, Vec<f64>) {
 
 /// `score_lp{i}` for every scale but the last, then `score_final_scale`: each scale's
 /// contribution alone, the paper's way of showing which scales rank OOD data as likely.
+/// Named as the matching [`ScaleScorer`](crate::per_scale::ScaleScorer)s are.
 fn scale_columns(in_values: &LogLikelihoodValues) -> Vec<(String, Vec<f64>)> {
-    let last = in_values.scales.len().saturating_sub(1);
-    (0..last)
-        .map(|i| score(&format!("lp{}", i + 1), scale_scores(in_values, i)))
-        .chain(std::iter::once(score(
-            "final_scale",
-            scale_scores(in_values, last),
-        )))
+    let levels = in_values.scales.len();
+    (0..levels.saturating_sub(1))
+        .map(Scale::Index)
+        .chain([Scale::Final])
+        .map(|s| score(&s.name(), scale_scores(in_values, s.index(levels))))
         .collect()
 }
 
@@ -164,7 +163,7 @@ fn ratio_columns(
 ) -> Vec<(String, Vec<f64>)> {
     let per_scale = (0..in_values.scales.len()).map(|i| {
         score(
-            &format!("ratio_lp{}", i + 1),
+            &format!("ratio_{}", Scale::Index(i).name()),
             scale_ratio_scores(in_values, general, i),
         )
     });
