@@ -14,7 +14,7 @@
 #      few saturated areas or hard edges, so without it the general model gives Fashion-MNIST
 #      5.4 bits/dim (the in-distribution model 3.6) and the ratio measures that gap; the
 #      default had the lowest bits/dim on 2000 held-out Fashion-MNIST *training* images of the
-#      settings tried (4,0.5: 4.91, 16,0.75: 4.69, 16,1: 4.89; see the README); and three
+#      settings tried (4,0.5: 4.91, 16,0.75: 4.69, 16,1: 4.89; see docs/experiments.md); and three
 #      in four tiles shrunk by 0.25..1 onto a black canvas (--zoom-out, default 0.75,0.25):
 #      Fashion-MNIST's objects sit on black, photo tiles never do; chosen by the same
 #      held-out check (none: 4.688, 0.5,0.4: 4.389, 0.75,0.25: 4.358, 0.9,0.2: 4.364);

@@ -5,7 +5,7 @@
 # 16-core machine with a warm cargo registry.
 #
 #   bash scripts/gpu-check.sh                       # CUDA and WGPU (Vulkan on the NVIDIA card)
-#   bash scripts/gpu-check.sh --backends wgpu       # WGPU only (no CUDA build, see README)
+#   bash scripts/gpu-check.sh --backends wgpu       # WGPU only (no CUDA build, see docs/backends.md)
 #   bash scripts/gpu-check.sh --steps 10 --out DIR  # more timed batches; logs into DIR
 #
 # Needs: a Rust toolchain, the NVIDIA driver (CUDA) or a Vulkan driver (WGPU), Fashion-MNIST

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Final-scale AUROC against model size and training time, on the CPU: Fashion-MNIST models
-# trained from scratch on Fashion-MNIST alone (no general model, like the PyTorch anchor of
-# issue #7: grey 32x32, L=3, K=8, hidden 64, 33 minutes on 2 cores) at three sizes, each for
+# trained from scratch on Fashion-MNIST alone (no general model, like the PyTorch anchor in
+# docs/experiments.md: grey 32x32, L=3, K=8, hidden 64, 33 minutes on 2 cores) at three sizes, each for
 # about 30 minutes on 2 cores, scored at points along the way.
 #
 #   bash scripts/model-size.sh [--out DIR]     # about 90 minutes on 2 cores

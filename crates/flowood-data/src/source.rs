@@ -139,7 +139,7 @@ impl DataSource {
         !matches!(self.kind, SourceKind::Folder | SourceKind::Tiny)
     }
 
-    /// The augmentation of method.md: translation for all sets, plus horizontal flips for
+    /// The augmentation of docs/method.md: translation for all sets, plus horizontal flips for
     /// natural images (photos, folders, Tiny Images, CIFAR), not for digits, Fashion-MNIST or SVHN.
     pub fn augmentation(&self) -> Augment {
         match self.kind {

@@ -10,7 +10,7 @@ use crate::conv::{ConvInit, SameConv};
 use crate::error::FlowError;
 use crate::param_init::trainable;
 
-/// Standard deviation of the hidden convolutions' initial weights (method.md).
+/// Standard deviation of the hidden convolutions' initial weights (docs/method.md).
 const HIDDEN_INIT_STD: f64 = 0.05;
 /// The output is multiplied by `exp(OUTPUT_LOG_SCALE_FACTOR * logs)`.
 const OUTPUT_LOG_SCALE_FACTOR: f64 = 3.0;

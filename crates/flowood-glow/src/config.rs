@@ -18,7 +18,7 @@ pub enum PriorKind {
     ConditionalSplit,
 }
 
-/// Architecture of a multiscale Glow (method.md, "Glow").
+/// Architecture of a multiscale Glow (docs/method.md, "Architecture").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlowConfig {
     /// Image channels (1 grey, 3 RGB).

@@ -13,7 +13,7 @@ use crate::likelihood::{LogLikelihood, ScaleTerms};
 use crate::prior::ScalePrior;
 use crate::scale::ScaleFlow;
 
-/// A multiscale Glow (Kingma & Dhariwal 2018) as configured in method.md.
+/// A multiscale Glow (Kingma & Dhariwal 2018) as configured in docs/method.md.
 ///
 /// Scale i squeezes its input, applies K flow steps, then (for i < L) splits off half the
 /// channels as the latent `z_i`; the last scale keeps everything as `z_L`. Each latent is

@@ -1,4 +1,4 @@
-//! The typed per-scale log-likelihood (method.md, "The per-scale decomposition").
+//! The typed per-scale log-likelihood (docs/method.md, "The per-scale decomposition").
 
 use std::f64::consts::LN_2;
 

@@ -1,5 +1,5 @@
-//! Training objectives for [flowood](https://crates.io/crates/flowood) (method.md, "Scores
-//! and losses"): maximum likelihood, the paper's outlier loss, the Outlier Exposure margin
+//! Training objectives for [flowood](https://crates.io/crates/flowood) (docs/method.md,
+//! "Losses"): maximum likelihood, the paper's outlier loss, the Outlier Exposure margin
 //! loss and the supervised class-conditional variant.
 //!
 //! Losses take per-image tensors (`[B]`, nats) so they combine freely with any model output;

@@ -7,7 +7,7 @@ use burn::tensor::activation::relu;
 /// in-distribution batch with image i of the general batch.
 ///
 /// Pushes the NLL of general images at least `margin` nats above that of in-distribution
-/// images. method.md writes the margin as `D`; [`MarginLoss::per_dimension`] gives that
+/// images. docs/method.md writes the margin as `D`; [`MarginLoss::per_dimension`] gives that
 /// default (one nat per input dimension).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MarginLoss {
@@ -16,7 +16,7 @@ pub struct MarginLoss {
 }
 
 impl MarginLoss {
-    /// Margin `D = C * H * W` nats (one per dimension), the default of method.md.
+    /// Margin `D = C * H * W` nats (one per dimension), the default of docs/method.md.
     pub fn per_dimension(dims: usize) -> Self {
         Self {
             margin: dims as f64,

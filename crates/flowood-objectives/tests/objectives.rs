@@ -1,4 +1,4 @@
-//! Each objective against a value computed by hand (numbers from the formulas in method.md,
+//! Each objective against a value computed by hand (numbers from the formulas in docs/method.md,
 //! evaluated with Python's `math`).
 
 use burn::module::Param;

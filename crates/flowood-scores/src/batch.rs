@@ -57,7 +57,7 @@ impl Pixels {
         &self.data
     }
 
-    /// The deterministic evaluation input `x = v/256 - 0.5 + 1/512` (method.md, Conventions).
+    /// The deterministic evaluation input `x = v/256 - 0.5 + 1/512` (docs/method.md, Conventions).
     pub fn eval_input(&self, device: &Device) -> Tensor<4> {
         let values: Vec<f32> = self
             .data

@@ -1,5 +1,5 @@
 //! Anomaly scores and OOD metrics for [flowood](https://crates.io/crates/flowood)
-//! (method.md, "Scores and losses" and "The per-scale decomposition").
+//! (docs/method.md, "Scores" and "The per-scale decomposition").
 //!
 //! # Convention
 //! **Every score is "higher = more normal" (in-distribution)**: `log p(x)`, `-bpd`, the

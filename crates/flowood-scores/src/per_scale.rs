@@ -1,5 +1,5 @@
 //! Per-scale scores: the contribution `lp_i = F_i + A_i + N_i` of one scale to `log p(x)`,
-//! and its ratio `lp_i^in - lp_i^general` (method.md, "The per-scale decomposition").
+//! and its ratio `lp_i^in - lp_i^general` (docs/method.md, "The per-scale decomposition").
 //!
 //! The final-scale score `lp_L` of the in-distribution model alone is the paper's score that
 //! ignores the local pixel statistics captured by the finer scales.

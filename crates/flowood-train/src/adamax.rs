@@ -13,7 +13,7 @@ use burn::config::Config;
 use burn::optim::{ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// Hyper-parameters of [`Adamax`]; defaults are PyTorch's, weight decay that of method.md.
+/// Hyper-parameters of [`Adamax`]; defaults are PyTorch's, weight decay that of docs/method.md.
 #[derive(Config, Debug)]
 pub struct AdamaxConfig {
     /// Decay of the first moment.

@@ -1,4 +1,4 @@
-//! Settings of a training run; every default is method.md's.
+//! Settings of a training run; every default is docs/method.md's.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ pub enum Objective {
     },
     /// NLL plus the Outlier Exposure margin loss on one general batch per step.
     Margin {
-        /// Margin in nats per image (method.md: D).
+        /// Margin in nats per image (docs/method.md: D).
         margin: f64,
     },
 }

@@ -1,4 +1,4 @@
-//! The non-finite guard (method.md, "Training"): a step whose gradients are not all finite is
+//! The non-finite guard (docs/method.md, "Training"): a step whose gradients are not all finite is
 //! skipped; if some per-image losses are not finite but more than a quarter are, the loss is
 //! recomputed on the finite part of the batch.
 

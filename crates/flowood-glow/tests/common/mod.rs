@@ -4,7 +4,7 @@ use burn::tensor::{Device, Tensor};
 use flowood_flows::check::random_batch;
 use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
 
-/// The small test configuration of the issue: 1x8x8, L = 2, K = 3, hidden 8.
+/// The small test configuration: 1x8x8, L = 2, K = 3, hidden 8.
 pub fn tiny(prior: PriorKind) -> GlowConfig {
     GlowConfig {
         in_channels: 1,
