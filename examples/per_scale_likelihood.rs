@@ -6,7 +6,7 @@
 //! cargo run --release --example per_scale_likelihood            # fresh model
 //! cargo run --release --example per_scale_likelihood -- model.bpk   # a trained model
 //! ```
-//! Data come from `$FLOWOOD_DATA` (default `data/`).
+//! Data come from `$FLOWOOD_DATA`.
 
 use std::path::Path;
 
@@ -19,7 +19,7 @@ const BATCH: usize = 64;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;
-    let dir = data_dir().join("fashion-mnist");
+    let dir = data_dir()?.join("fashion-mnist");
     let train = load_fashion_mnist(&dir, Split::Train)?.resize_bilinear(32, 32)?;
     let test = load_fashion_mnist(&dir, Split::Test)?.resize_bilinear(32, 32)?;
 

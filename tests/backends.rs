@@ -318,8 +318,11 @@ fn glow_initialises_the_same_on_the_device() {
 fn training_on_the_device_lowers_the_loss() {
     let gpu = device();
     let images = |split, n: usize| {
-        let set = load_fashion_mnist(data_dir().join("fashion-mnist"), split)
-            .expect("run scripts/fetch-data.sh data");
+        let set = load_fashion_mnist(
+            data_dir().expect("set FLOWOOD_DATA").join("fashion-mnist"),
+            split,
+        )
+        .expect("run scripts/fetch-data.sh data");
         set.subset(&(0..n).collect::<Vec<_>>())
             .unwrap()
             .resize_bilinear(16, 16)

@@ -9,8 +9,9 @@ use flowood::data::{DataError, DataSource, Photometric, ZoomOut};
 /// Data, optimisation and bookkeeping flags.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// Training data as KIND:PATH; KIND is fashion-mnist, mnist, cifar10, cifar100, svhn,
-    /// folder, photos or tiny (e.g. fashion-mnist:data/fashion-mnist, photos:data/photos).
+    /// Training data as KIND:PATH; KIND is fashion-mnist, mnist, idx, cifar10, cifar100,
+    /// svhn, folder, photos or tiny (e.g. fashion-mnist:data/fashion-mnist, photos:data/photos,
+    /// idx:letters-images-idx3-ubyte.gz[,LABELS]).
     /// The test split of the same set, where it has one, gives the test bits/dim.
     #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub data: DataSource,

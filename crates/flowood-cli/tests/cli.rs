@@ -20,7 +20,10 @@ fn flowood<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
 fn fashion() -> String {
     format!(
         "fashion-mnist:{}",
-        data_dir().join("fashion-mnist").display()
+        data_dir()
+            .expect("set FLOWOOD_DATA")
+            .join("fashion-mnist")
+            .display()
     )
 }
 
@@ -266,7 +269,13 @@ fn score_and_eval_write_their_reports() {
     let dir = tempfile::tempdir().unwrap();
     run_ok(tiny_train(dir.path(), 2));
     let model = dir.path().join("model.bpk").display().to_string();
-    let mnist = format!("mnist:{}", data_dir().join("mnist").display());
+    let mnist = format!(
+        "mnist:{}",
+        data_dir()
+            .expect("set FLOWOOD_DATA")
+            .join("mnist")
+            .display()
+    );
 
     let csv = dir.path().join("scores.csv");
     score_against_itself(

@@ -1,7 +1,7 @@
 //! Measures how long loading all of Fashion-MNIST (train and test, gzip IDX) takes.
 //!
 //! `cargo run --release -p flowood-data --example load_time [DIR]`, where DIR holds the four
-//! `*-ubyte.gz` files (default: `$FLOWOOD_DATA/fashion-mnist` or `<workspace>/data/fashion-mnist`).
+//! `*-ubyte.gz` files (default: `$FLOWOOD_DATA/fashion-mnist`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -9,9 +9,10 @@ use std::time::Instant;
 use flowood_data::{Split, data_dir, load_fashion_mnist};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args()
-        .nth(1)
-        .map_or_else(|| data_dir().join("fashion-mnist"), PathBuf::from);
+    let dir = match std::env::args().nth(1) {
+        Some(dir) => PathBuf::from(dir),
+        None => data_dir()?.join("fashion-mnist"),
+    };
     let mut best = f64::INFINITY;
     for run in 1..=5 {
         let start = Instant::now();

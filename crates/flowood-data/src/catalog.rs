@@ -23,12 +23,16 @@ pub enum Split {
     Test,
 }
 
-/// The data directory: `$FLOWOOD_DATA` if set, else `data/` at the root of the flowood
-/// workspace this crate was built in (where `scripts/fetch-data.sh data` puts it).
-pub fn data_dir() -> PathBuf {
+/// The data directory named by `$FLOWOOD_DATA` (for example the folder
+/// `scripts/fetch-data.sh DIR` filled).
+///
+/// There is no fallback: a crate built from crates.io has no workspace to look in, so an
+/// unset variable is [`DataError::DataDirUnset`]. Code that knows where its data is passes
+/// that path to the loaders directly.
+pub fn data_dir() -> Result<PathBuf> {
     match std::env::var_os(DATA_ENV) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => Err(DataError::DataDirUnset),
     }
 }
 

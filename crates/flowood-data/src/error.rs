@@ -91,6 +91,12 @@ pub enum DataError {
         /// How many candidate files were unreadable.
         skipped: usize,
     },
+    /// `$FLOWOOD_DATA` is not set (or empty), so there is no data directory to look in.
+    #[error(
+        "FLOWOOD_DATA is not set: set it to the data directory (`scripts/fetch-data.sh DIR` \
+         fills one) or pass the dataset's path"
+    )]
+    DataDirUnset,
     /// An argument is out of range, e.g. an index past the end or a zero batch size.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

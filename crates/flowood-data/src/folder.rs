@@ -31,6 +31,9 @@ pub struct FolderImages {
     pub files: Vec<PathBuf>,
     /// Unreadable files, with their errors.
     pub skipped: Vec<Skipped>,
+    /// Class names, sorted: the first-level subfolders of the folder. Empty unless every
+    /// image lies in one; then `images` is labelled with the index of its class here.
+    pub classes: Vec<String>,
 }
 
 /// All PNG/JPEG files under `dir` (recursively, following the extension case-insensitively),
@@ -89,6 +92,9 @@ pub fn read_image(path: impl AsRef<Path>) -> Result<RgbImage> {
 /// Reads every image under `dir` with the LSUN protocol: scale so the short side is `size`,
 /// then crop the central `size x size` square. Files are decoded in parallel; unreadable ones
 /// are listed in [`FolderImages::skipped`]. A folder with no readable image is an error.
+///
+/// If every image lies in a subfolder (`dir/cat/1.png`, `dir/dog/2.jpg`), the first-level
+/// subfolder names are the classes ([`FolderImages::classes`]) and the images are labelled.
 pub fn read_folder(dir: impl AsRef<Path>, size: u32) -> Result<FolderImages> {
     let dir = dir.as_ref();
     if size == 0 {
@@ -122,10 +128,42 @@ pub fn read_folder(dir: impl AsRef<Path>, size: u32) -> Result<FolderImages> {
         });
     }
     let side = size as usize;
-    let images = ImageSet::new(pixels, [files.len(), 3, side, side], None)?;
+    let (classes, labels) = subfolder_labels(dir, &files)?;
+    let images = ImageSet::new(pixels, [files.len(), 3, side, side], labels)?;
     Ok(FolderImages {
         images,
         files,
         skipped,
+        classes,
     })
+}
+
+/// Class names and labels from the first-level subfolder of each file under `dir`; none
+/// (no names, no labels) if some file lies directly in `dir`.
+fn subfolder_labels(dir: &Path, files: &[PathBuf]) -> Result<(Vec<String>, Option<Vec<u16>>)> {
+    let class_of = |file: &PathBuf| -> Option<String> {
+        let mut parts = file.strip_prefix(dir).ok()?.components();
+        let first = parts.next()?.as_os_str().to_string_lossy().into_owned();
+        parts.next().map(|_| first)
+    };
+    let Some(names) = files.iter().map(class_of).collect::<Option<Vec<String>>>() else {
+        return Ok((Vec::new(), None));
+    };
+    let mut classes = names.clone();
+    classes.sort();
+    classes.dedup();
+    let labels = names
+        .iter()
+        .map(|name| {
+            let index = classes.binary_search(name).unwrap_or_default(); // always found
+            u16::try_from(index).map_err(|_| {
+                DataError::InvalidArgument(format!(
+                    "{}: more than {} class subfolders",
+                    dir.display(),
+                    u16::MAX
+                ))
+            })
+        })
+        .collect::<Result<Vec<u16>>>()?;
+    Ok((classes, Some(labels)))
 }

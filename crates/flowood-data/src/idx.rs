@@ -4,7 +4,7 @@
 //! one big-endian `u32` per dimension and the data in row-major order. Image files have three
 //! dimensions `[n, rows, cols]`, label files one `[n]`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::bytes::{Cursor, Endian, read_maybe_gz};
 use crate::dataset::ImageSet;
@@ -44,6 +44,35 @@ pub fn read_idx(images: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Im
     }
     let (pixels, shape, _) = set.into_parts();
     ImageSet::new(pixels, shape, Some(labels))
+}
+
+/// Reads any IDX image file, with labels from `labels` if given, else from the label file
+/// beside it if there is one ([`idx_labels_beside`]), else without labels.
+pub fn read_idx_file(images: impl AsRef<Path>, labels: Option<&Path>) -> Result<ImageSet> {
+    let images = images.as_ref();
+    match labels
+        .map(Path::to_path_buf)
+        .or_else(|| idx_labels_beside(images))
+    {
+        Some(labels) => read_idx(images, labels),
+        None => read_idx_images(images),
+    }
+}
+
+/// The label file published beside an IDX image file, if it exists: the same name with
+/// `images-idx3` replaced by `labels-idx1` (the MNIST convention, kept by Fashion-MNIST,
+/// KMNIST and EMNIST), compressed or not.
+pub fn idx_labels_beside(images: &Path) -> Option<PathBuf> {
+    let name = images.file_name()?.to_str()?;
+    if !name.contains("images-idx3") {
+        return None;
+    }
+    let labels = name.replace("images-idx3", "labels-idx1");
+    let stem = labels.strip_suffix(".gz").unwrap_or(&labels);
+    [labels.clone(), stem.to_string(), format!("{stem}.gz")]
+        .into_iter()
+        .map(|candidate| images.with_file_name(candidate))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Reads an unsigned-byte IDX file with `ndims` dimensions; returns its data and dimensions.

@@ -1,7 +1,7 @@
 //! Datasets and input pipeline for flowood.
 //!
 //! Readers turn files in their published formats into an [`ImageSet`] (uint8, NCHW, optional
-//! labels): IDX (MNIST, Fashion-MNIST), CIFAR-10/100 binary, SVHN MAT files, 80M Tiny Images,
+//! labels): IDX (MNIST, Fashion-MNIST, any IDX image file), CIFAR-10/100 binary, SVHN MAT files, 80M Tiny Images,
 //! folders of PNG/JPEG images, and tiles cut from natural photographs (the offline general
 //! distribution). [`Batcher`] turns a set into seeded, resumable batches of dequantised,
 //! augmented Burn tensors (`x = v/256 - 0.5`, noise in training, `+1/512` in evaluation).
@@ -44,7 +44,7 @@ pub use error::{DataError, Result};
 pub use folder::{FolderImages, Skipped, list_images, read_folder, read_image};
 pub use grey::{GREY_WEIGHTS, grey_value};
 pub use grid::{from_model_scale, save_grid};
-pub use idx::{read_idx, read_idx_images, read_idx_labels};
+pub use idx::{idx_labels_beside, read_idx, read_idx_file, read_idx_images, read_idx_labels};
 pub use mat::{MatArray, MatData, read_mat};
 pub use photo_tiles::{PhotoTileConfig, PhotoTiles, photo_tiles, tiles_per_photo};
 pub use photometric::Photometric;

@@ -10,6 +10,7 @@ use crate::catalog::{
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
 use crate::folder::read_folder;
+use crate::idx::read_idx_file;
 use crate::photo_tiles::{PhotoTileConfig, photo_tiles};
 use crate::tiny::TinyImages;
 
@@ -18,6 +19,8 @@ use crate::tiny::TinyImages;
 pub enum SourceKind {
     /// Fashion-MNIST IDX files in a folder.
     FashionMnist,
+    /// One IDX image file of any name, raw or `.gz` (labels optional; no train/test split).
+    Idx,
     /// MNIST IDX files in a folder.
     Mnist,
     /// CIFAR-10 binary batches in a folder.
@@ -26,7 +29,8 @@ pub enum SourceKind {
     Cifar100,
     /// SVHN `*_32x32.mat` files in a folder.
     Svhn,
-    /// A folder of PNG/JPEG images (LSUN protocol; no train/test split).
+    /// A folder of PNG/JPEG images (LSUN protocol; labels from subfolder names; no
+    /// train/test split).
     Folder,
     /// A folder of photographs cut into tiles, split by photo.
     Photos,
@@ -34,18 +38,22 @@ pub enum SourceKind {
     Tiny,
 }
 
-/// A dataset named as `KIND:PATH`, e.g. `fashion-mnist:data/fashion-mnist`.
+/// A dataset named as `KIND:PATH`, e.g. `fashion-mnist:data/fashion-mnist`, or
+/// `idx:IMAGES[,LABELS]` for one IDX image file (labels from `LABELS`, else from the label
+/// file beside it if there is one, see [`idx_labels_beside`](crate::idx_labels_beside)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataSource {
     /// What the files are.
     pub kind: SourceKind,
     /// Where they are.
     pub path: PathBuf,
+    /// The label file of an `idx` source, if named explicitly.
+    pub labels: Option<PathBuf>,
 }
 
 /// The names accepted before the colon.
 pub const SOURCE_KINDS: &str =
-    "fashion-mnist, mnist, cifar10, cifar100, svhn, folder, photos, tiny";
+    "fashion-mnist, mnist, idx, cifar10, cifar100, svhn, folder, photos, tiny";
 
 impl FromStr for DataSource {
     type Err = DataError;
@@ -59,6 +67,7 @@ impl FromStr for DataSource {
         let kind = match kind {
             "fashion-mnist" => SourceKind::FashionMnist,
             "mnist" => SourceKind::Mnist,
+            "idx" => SourceKind::Idx,
             "cifar10" => SourceKind::Cifar10,
             "cifar100" => SourceKind::Cifar100,
             "svhn" => SourceKind::Svhn,
@@ -76,9 +85,19 @@ impl FromStr for DataSource {
                 "`{spec}` names no path"
             )));
         }
+        let (path, labels) = match path.split_once(',') {
+            Some((images, labels)) if kind == SourceKind::Idx => (images, Some(labels)),
+            _ => (path, None),
+        };
+        if labels.is_some_and(str::is_empty) {
+            return Err(DataError::InvalidArgument(format!(
+                "`{spec}` names an empty label file after the comma"
+            )));
+        }
         Ok(Self {
             kind,
             path: PathBuf::from(path),
+            labels: labels.map(PathBuf::from),
         })
     }
 }
@@ -95,7 +114,7 @@ pub struct Prepare {
 impl DataSource {
     /// Loads one split, converted to `prepare.channels` and resized to `prepare.size`.
     ///
-    /// Sets without a published split (folder, tiny) return everything for `Split::Train`
+    /// Sets without a published split (idx, folder, tiny) return everything for `Split::Train`
     /// and an error for `Split::Test`. Tiny Images are read in full: use a folder or photo
     /// tiles for large general sets.
     pub fn load(&self, split: Split, prepare: Prepare) -> Result<ImageSet> {
@@ -119,49 +138,60 @@ impl DataSource {
                     tiles.test
                 }
             }
-            SourceKind::Folder | SourceKind::Tiny if split == Split::Test => {
+            SourceKind::Folder | SourceKind::Tiny | SourceKind::Idx if split == Split::Test => {
                 return Err(DataError::InvalidArgument(format!(
                     "{} has no test split",
                     self.path.display()
                 )));
             }
+            SourceKind::Idx => read_idx_file(&self.path, self.labels.as_deref())?,
             SourceKind::Folder => read_folder(&self.path, prepare.size as u32)?.images,
             SourceKind::Tiny => {
                 let tiny = TinyImages::open(&self.path)?;
                 tiny.read_many(&(0..tiny.len()).collect::<Vec<_>>())?
             }
         };
-        prepared(set, prepare)
+        prepare.apply(set)
     }
 
     /// Whether the set has a published test split (or, for photos, a split by photo).
     pub fn has_test_split(&self) -> bool {
-        !matches!(self.kind, SourceKind::Folder | SourceKind::Tiny)
+        !matches!(
+            self.kind,
+            SourceKind::Folder | SourceKind::Tiny | SourceKind::Idx
+        )
     }
 
     /// The augmentation of docs/method.md: translation for all sets, plus horizontal flips for
-    /// natural images (photos, folders, Tiny Images, CIFAR), not for digits, Fashion-MNIST or SVHN.
+    /// natural images (photos, folders, Tiny Images, CIFAR), not for digits, Fashion-MNIST,
+    /// other IDX sets or SVHN.
     pub fn augmentation(&self) -> Augment {
         match self.kind {
-            SourceKind::FashionMnist | SourceKind::Mnist | SourceKind::Svhn => Augment::translate(),
+            SourceKind::FashionMnist | SourceKind::Mnist | SourceKind::Idx | SourceKind::Svhn => {
+                Augment::translate()
+            }
             _ => Augment::translate_flip(),
         }
     }
 }
 
-fn prepared(set: ImageSet, prepare: Prepare) -> Result<ImageSet> {
-    let set = match (prepare.channels, set.channels()) {
-        (1, 3) => set.to_grey()?,
-        (want, have) if want == have => set,
-        (want, have) => {
-            return Err(DataError::InvalidArgument(format!(
-                "the model wants {want} channels, the data has {have}"
-            )));
+impl Prepare {
+    /// Converts `set` to these channels (RGB to grey with [`GREY_WEIGHTS`](crate::GREY_WEIGHTS))
+    /// and resizes it bilinearly to this size; other channel changes are errors.
+    pub fn apply(&self, set: ImageSet) -> Result<ImageSet> {
+        let set = match (self.channels, set.channels()) {
+            (1, 3) => set.to_grey()?,
+            (want, have) if want == have => set,
+            (want, have) => {
+                return Err(DataError::InvalidArgument(format!(
+                    "the model wants {want} channels, the data has {have}"
+                )));
+            }
+        };
+        if set.height() == self.size && set.width() == self.size {
+            Ok(set)
+        } else {
+            set.resize_bilinear(self.size, self.size)
         }
-    };
-    if set.height() == prepare.size && set.width() == prepare.size {
-        Ok(set)
-    } else {
-        set.resize_bilinear(prepare.size, prepare.size)
     }
 }

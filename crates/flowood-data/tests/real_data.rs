@@ -1,5 +1,5 @@
-//! Checks on the real files fetched by `scripts/fetch-data.sh` (`$FLOWOOD_DATA` or
-//! `<workspace>/data`). Missing files make these tests fail, never skip.
+//! Checks on the real files fetched by `scripts/fetch-data.sh` into `$FLOWOOD_DATA`.
+//! Missing files make these tests fail, never skip.
 //!
 //! Reference values (pixel sums, labels, centre pixels) were computed independently from the
 //! files with Python's `gzip` module and plain byte arithmetic, not with this crate.

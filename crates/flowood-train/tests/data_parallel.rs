@@ -23,7 +23,7 @@ fn first_images(set: ImageSet, n: usize) -> Batcher {
 
 /// 16 Fashion-MNIST and 16 MNIST test images, as one batch each on `device`.
 fn batches(device: &Device) -> (Tensor<4>, Tensor<4>) {
-    let dir = data_dir();
+    let dir = data_dir().expect("set FLOWOOD_DATA");
     let fashion = load_fashion_mnist(dir.join("fashion-mnist"), Split::Test)
         .expect("run scripts/fetch-data.sh data");
     let mnist = load_mnist(dir.join("mnist"), Split::Test).expect("run scripts/fetch-data.sh data");

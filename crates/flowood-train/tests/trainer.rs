@@ -12,8 +12,11 @@ use flowood_train::{
 };
 
 fn images(split: Split, n: usize) -> ImageSet {
-    let set = load_fashion_mnist(data_dir().join("fashion-mnist"), split)
-        .expect("run scripts/fetch-data.sh data");
+    let set = load_fashion_mnist(
+        data_dir().expect("set FLOWOOD_DATA").join("fashion-mnist"),
+        split,
+    )
+    .expect("run scripts/fetch-data.sh data");
     set.subset(&(0..n).collect::<Vec<_>>())
         .unwrap()
         .resize_bilinear(32, 32)

@@ -9,26 +9,18 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::write::{GzEncoder, ZlibEncoder};
 
-/// The directory of one real dataset. Fails (never skips) when it is missing: with a clear
-/// message to run the fetch script when `FLOWOOD_DATA` is unset, and as an error of the
-/// user's configuration when it is set.
+/// The directory of one real dataset under `$FLOWOOD_DATA`. Fails (never skips) when the
+/// variable is unset or the directory is missing.
 pub fn real_data(name: &str) -> PathBuf {
-    let env = std::env::var_os(flowood_data::DATA_ENV);
-    let dir = flowood_data::data_dir().join(name);
-    if !dir.is_dir() {
-        match env {
-            Some(root) => panic!(
-                "FLOWOOD_DATA={} is set but {} is missing",
-                Path::new(&root).display(),
-                dir.display()
-            ),
-            None => panic!(
-                "{} is missing: run `scripts/fetch-data.sh data` at the workspace root \
-                 (or set FLOWOOD_DATA)",
-                dir.display()
-            ),
-        }
-    }
+    let dir = match flowood_data::data_dir() {
+        Ok(root) => root.join(name),
+        Err(e) => panic!("{e}"),
+    };
+    assert!(
+        dir.is_dir(),
+        "{} is missing: run `scripts/fetch-data.sh \"$FLOWOOD_DATA\"`",
+        dir.display()
+    );
     dir
 }
 
