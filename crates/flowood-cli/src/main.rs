@@ -2,6 +2,7 @@
 
 mod error;
 mod eval_cmd;
+mod load_data;
 mod model_args;
 mod plots;
 mod sample_cmd;

@@ -11,6 +11,7 @@ use flowood::scores::{DatasetScorer, Pixels, ScoreBatch, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
+use crate::load_data::load_split;
 use crate::train_args::parse_threads;
 
 /// Images per scoring batch.
@@ -32,6 +33,10 @@ pub struct ModelFlags {
     /// which otherwise keep about one core busy; 1 on GPU devices).
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Fail if any image file of the data cannot be decoded (default: skip it, with a warning
+    /// naming it).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// The models a dataset is scored with.
@@ -44,6 +49,8 @@ pub struct Models {
     pub complexity: bool,
     /// Batches scored at once.
     pub threads: usize,
+    /// Whether an undecodable image file is an error.
+    pub strict: bool,
 }
 
 impl Models {
@@ -61,6 +68,7 @@ impl Models {
             general,
             complexity: flags.complexity,
             threads: flags.threads.unwrap_or_else(|| default_threads(spec)),
+            strict: flags.strict,
         })
     }
 
@@ -79,12 +87,16 @@ impl Models {
         } else {
             Split::Train
         };
-        Ok(source.load(split, self.prepare())?)
+        load_split(source, split, self.prepare(), self.strict)
     }
 
     /// The last `n` images of the training split of `source` (what `--validation n` holds out).
     pub fn load_validation(&self, source: &DataSource, n: usize) -> Result<ImageSet, CliError> {
-        Ok(source.load(Split::Train, self.prepare())?.hold_out(n)?.1)
+        Ok(
+            load_split(source, Split::Train, self.prepare(), self.strict)?
+                .hold_out(n)?
+                .1,
+        )
     }
 
     /// Every score and per-scale term of every image of `set`, streamed in batches.

@@ -75,6 +75,10 @@ pub struct TrainArgs {
     /// Output folder: model.bpk (+ model.json), metrics.jsonl, checkpoints/.
     #[arg(long)]
     pub out: PathBuf,
+    /// Fail if any image file of the data cannot be decoded (default: skip it, with a warning
+    /// naming it).
+    #[arg(long)]
+    pub strict: bool,
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,

@@ -11,6 +11,7 @@ use flowood::glow::{Glow, GlowConfig};
 use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
 
 use crate::error::CliError;
+use crate::load_data::load_split;
 use crate::model_args::ModelArgs;
 use crate::train_args::{TrainArgs, parse_arg};
 
@@ -157,8 +158,10 @@ fn training_data(
         channels: config.in_channels,
         size: config.image_size,
     };
-    let (train_set, validation) =
-        hold_out(args.data.load(Split::Train, prepare)?, args.validation)?;
+    let (train_set, validation) = hold_out(
+        load_split(&args.data, Split::Train, prepare, args.strict)?,
+        args.validation,
+    )?;
     let augment = augmentation(&args.data, args.photometric, args.zoom_out);
     let train = Batcher::new(
         train_set,
@@ -166,7 +169,7 @@ fn training_data(
     )?;
     let test = match (validation, args.data.has_test_split()) {
         (Some(validation), _) => Some(validation),
-        (None, true) => Some(args.data.load(Split::Test, prepare)?),
+        (None, true) => Some(load_split(&args.data, Split::Test, prepare, args.strict)?),
         (None, false) => None,
     };
     let test = test
@@ -176,7 +179,8 @@ fn training_data(
         Some((source, augment)) => {
             let config =
                 BatchConfig::train(args.batch_size, Some(augment), args.seed.wrapping_add(1));
-            Some(Batcher::new(source.load(Split::Train, prepare)?, config)?)
+            let set = load_split(source, Split::Train, prepare, args.strict)?;
+            Some(Batcher::new(set, config)?)
         }
         None => None,
     };

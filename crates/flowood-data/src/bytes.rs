@@ -1,43 +1,83 @@
-//! Whole-file reading (with transparent gzip) and a bounds-checked big/little-endian cursor,
-//! shared by the binary format parsers so that no parser indexes past the end of user data.
+//! Bounded streaming reads (with transparent gzip) and a bounds-checked big/little-endian
+//! cursor, shared by the binary format parsers so that no parser indexes past the end of user
+//! data and no compressed stream inflates past the sizes its header declares.
 
-use std::io::Read;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use crate::error::{DataError, Result};
 
-/// Reads a whole file; if it starts with the gzip magic `1f 8b` it is decompressed, so that
-/// `.gz` and raw copies of a dataset are read by the same call.
-pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        gunzip(path, &raw)
-    } else {
-        Ok(raw)
-    }
+/// Bytes reserved up front by [`Stream::read_up_to`]; beyond that the buffer grows only with
+/// the data actually read, so a header declaring terabytes costs nothing until they arrive.
+const INITIAL_RESERVE: u64 = 1 << 20;
+
+/// A file read front to back; if it starts with the gzip magic `1f 8b` it is decompressed on
+/// the fly, so that `.gz` and raw copies of a dataset are read by the same code. Reads take
+/// an explicit byte count, which keeps a decompression bomb from inflating further than the
+/// header of the data says it should.
+pub(crate) struct Stream {
+    path: PathBuf,
+    reader: Box<dyn Read>,
+    gzip: bool,
+    /// Bytes of (decompressed) data read so far.
+    pos: u64,
 }
 
-/// Decompresses a (possibly multi-member) gzip buffer.
-fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>> {
-    // The trailer stores the uncompressed size mod 2^32: a good capacity hint, bounded so a
-    // corrupt trailer cannot make us reserve gigabytes (deflate rarely exceeds 64:1 here).
-    let hint = raw
-        .get(raw.len().saturating_sub(4)..)
-        .and_then(|t| t.try_into().ok())
-        .map_or(0, |t: [u8; 4]| u32::from_le_bytes(t) as usize)
-        .min(raw.len().saturating_mul(64));
-    let mut out = Vec::with_capacity(hint);
-    flate2::read::MultiGzDecoder::new(raw)
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::Format {
+impl Stream {
+    /// Opens `path` and detects gzip from its first two bytes.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+        let mut buffered = BufReader::new(file);
+        let head = buffered.fill_buf().map_err(|e| DataError::io(path, e))?;
+        let gzip = head.starts_with(&[0x1f, 0x8b]);
+        let reader: Box<dyn Read> = if gzip {
+            Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+        } else {
+            Box::new(buffered)
+        };
+        Ok(Self {
             path: path.to_path_buf(),
-            offset: 0,
-            message: format!(
-                "gzip stream is corrupt or truncated after {} decompressed bytes: {e}",
-                out.len()
-            ),
-        })?;
-    Ok(out)
+            reader,
+            gzip,
+            pos: 0,
+        })
+    }
+
+    /// The next `n` bytes, or fewer where the data ends first.
+    pub(crate) fn read_up_to(&mut self, n: u64) -> Result<Vec<u8>> {
+        let reserve = usize::try_from(n.min(INITIAL_RESERVE)).unwrap_or(0);
+        let mut out = Vec::with_capacity(reserve);
+        let read = (&mut self.reader).take(n).read_to_end(&mut out);
+        self.pos += out.len() as u64;
+        read.map_err(|e| self.read_error(e))?;
+        Ok(out)
+    }
+
+    /// Whether the data ends here (reads at most one more byte).
+    pub(crate) fn at_end(&mut self) -> Result<bool> {
+        Ok(self.read_up_to(1)?.is_empty())
+    }
+
+    /// Offset of the next byte in the (decompressed) data.
+    pub(crate) fn offset(&self) -> u64 {
+        self.pos
+    }
+
+    fn read_error(&self, e: std::io::Error) -> DataError {
+        if self.gzip {
+            DataError::Format {
+                path: self.path.clone(),
+                offset: 0,
+                message: format!(
+                    "gzip stream is corrupt or truncated after {} decompressed bytes: {e}",
+                    self.pos
+                ),
+            }
+        } else {
+            DataError::io(&self.path, e)
+        }
+    }
 }
 
 /// Byte order of multi-byte fields.

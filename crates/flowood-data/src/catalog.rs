@@ -56,21 +56,31 @@ fn load_idx_pair(dir: &Path, split: Split) -> Result<ImageSet> {
     read_idx(images, labels)
 }
 
-/// `dir/name` if it exists, else `dir/name.gz` if that exists, else a not-found error.
+/// `dir/name` if it exists, else `dir/name.gz`. The error says what is actually wrong: the
+/// folder is missing or not a folder, a name is a folder, or a file cannot be accessed (with
+/// the system's reason), and only when neither name exists that neither does.
 fn raw_or_gz(dir: &Path, name: &str) -> Result<PathBuf> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(DataError::io(dir, std::io::Error::other("is not a folder"))),
+        Err(e) => return Err(DataError::io(dir, e)),
+    }
     let raw = dir.join(name);
     let gz = dir.join(format!("{name}.gz"));
-    if raw.is_file() {
-        Ok(raw)
-    } else if gz.is_file() {
-        Ok(gz)
-    } else {
-        let message = format!("neither {name} nor {name}.gz exists (run scripts/fetch-data.sh)");
-        Err(DataError::io(
-            raw,
-            std::io::Error::new(std::io::ErrorKind::NotFound, message),
-        ))
+    for path in [&raw, &gz] {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let message = "is a folder, not an IDX file";
+                return Err(DataError::io(path, std::io::Error::other(message)));
+            }
+            Ok(_) => return Ok(path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(DataError::io(path, e)),
+        }
     }
+    let message = format!("neither {name} nor {name}.gz exists (run scripts/fetch-data.sh)");
+    let not_found = std::io::Error::new(std::io::ErrorKind::NotFound, message);
+    Err(DataError::io(raw, not_found))
 }
 
 /// CIFAR-10 binary version (`cifar-10-batches-bin`): the five training batches concatenated

@@ -97,6 +97,16 @@ pub enum DataError {
          fills one) or pass the dataset's path"
     )]
     DataDirUnset,
+    /// Strict loading refused a set in which some files could not be decoded.
+    #[error("{count} files could not be used (strict mode), the first {first}: {reason}")]
+    SkippedFiles {
+        /// How many files were skipped.
+        count: usize,
+        /// The first of them.
+        first: PathBuf,
+        /// Why it could not be used.
+        reason: String,
+    },
     /// An argument is out of range, e.g. an index past the end or a zero batch size.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -1,8 +1,9 @@
 //! Folders of PNG/JPEG images (LSUN, CelebA, any photo collection), searched recursively.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use image::{ImageReader, RgbImage};
+use image::{ImageReader, Limits, RgbImage};
 use rayon::prelude::*;
 
 use crate::dataset::ImageSet;
@@ -12,6 +13,10 @@ use crate::resize::short_side_centre_crop;
 
 /// File extensions (lower case) treated as images.
 const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
+
+/// The most memory one image may take to decode (256 MiB: a 48-megapixel RGB photo takes
+/// 144 MiB), so that a huge image cannot exhaust memory when a few dozen pixels are wanted.
+pub const MAX_DECODE_BYTES: u64 = 256 << 20;
 
 /// A file that was found but could not be used, and why.
 #[derive(Debug)]
@@ -38,21 +43,40 @@ pub struct FolderImages {
 
 /// All PNG/JPEG files under `dir` (recursively, following the extension case-insensitively),
 /// sorted by path so that every run sees the same order.
+///
+/// Symbolic links are followed, but every folder and file is taken once: a folder already
+/// visited (a link to itself or a parent, or a second link to the same folder) is not entered
+/// again, so links can neither make the walk loop nor count an image twice.
 pub fn list_images(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    walk(dir.as_ref(), &mut out)?;
+    walk(dir.as_ref(), &mut HashSet::new(), &mut out)?;
     out.sort();
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| DataError::io(dir, e))?;
-    for entry in entries {
-        let path = entry.map_err(|e| DataError::io(dir, e))?.path();
+/// Adds the images under `dir` to `out`, skipping anything whose canonical
+/// path is in `seen`.
+fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) -> Result<()> {
+    let canonical = std::fs::canonicalize(dir).map_err(|e| DataError::io(dir, e))?;
+    if !seen.insert(canonical) {
+        return Ok(());
+    }
+    let mut paths = std::fs::read_dir(dir)
+        .map_err(|e| DataError::io(dir, e))?
+        .map(|entry| entry.map(|e| e.path()).map_err(|e| DataError::io(dir, e)))
+        .collect::<Result<Vec<_>>>()?;
+    // Real entries before links, so that a file is listed under its own path when a link
+    // in the same folder points at it too.
+    paths.sort_by_key(|p| (p.is_symlink(), p.clone()));
+    for path in paths {
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, seen, out)?;
         } else if has_image_extension(&path) {
-            out.push(path);
+            // A dangling link has no canonical path: kept, so that it is reported as skipped.
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.insert(canonical) {
+                out.push(path);
+            }
         }
     }
     Ok(())
@@ -65,20 +89,33 @@ fn has_image_extension(path: &Path) -> bool {
 }
 
 /// Decodes one image file (format detected from its content) as 8-bit RGB; an empty
-/// (0-pixel) image is an error, since nothing can be resized or cropped from it.
+/// (0-pixel) image is an error, since nothing can be resized or cropped from it, and so is
+/// one that would take more than [`MAX_DECODE_BYTES`] to decode (checked from its header,
+/// before decoding).
 pub fn read_image(path: impl AsRef<Path>) -> Result<RgbImage> {
     let path = path.as_ref();
-    let image_error = |source| DataError::Image {
-        path: path.to_path_buf(),
-        source,
+    let image_error = |source| match source {
+        image::ImageError::Limits(_) => DataError::Format {
+            path: path.to_path_buf(),
+            offset: 0,
+            message: format!(
+                "image too large: decoding it needs more than {} MiB (downscale it first)",
+                MAX_DECODE_BYTES >> 20
+            ),
+        },
+        source => DataError::Image {
+            path: path.to_path_buf(),
+            source,
+        },
     };
-    let img = ImageReader::open(path)
+    let mut reader = ImageReader::open(path)
         .map_err(|e| DataError::io(path, e))?
         .with_guessed_format()
-        .map_err(|e| DataError::io(path, e))?
-        .decode()
-        .map_err(image_error)?
-        .to_rgb8();
+        .map_err(|e| DataError::io(path, e))?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let img = reader.decode().map_err(image_error)?.to_rgb8();
     if img.width() == 0 || img.height() == 0 {
         return Err(DataError::Format {
             path: path.to_path_buf(),

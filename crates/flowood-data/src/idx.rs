@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bytes::{Cursor, Endian, read_maybe_gz};
+use crate::bytes::{Cursor, Endian, Stream};
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
 
@@ -76,29 +76,32 @@ pub fn idx_labels_beside(images: &Path) -> Option<PathBuf> {
 }
 
 /// Reads an unsigned-byte IDX file with `ndims` dimensions; returns its data and dimensions.
+///
+/// The data is read (and, for `.gz`, inflated) only up to the size the header declares, and
+/// one byte past it to detect trailing data, so a compressed file cannot expand further.
 fn read_idx_u8(path: &Path, ndims: u8) -> Result<(Vec<u8>, Vec<usize>)> {
-    let mut raw = read_maybe_gz(path)?;
-    let dims = parse_header(path, &raw, ndims)?;
-    let header = 4 + 4 * usize::from(ndims);
+    let mut stream = Stream::open(path)?;
+    let header_len = 4 + 4 * u64::from(ndims);
+    let header = stream.read_up_to(header_len)?;
+    let dims = parse_header(path, &header, ndims)?;
     let expected = dims
         .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
         .ok_or_else(|| format_error(path, 4, "dimensions overflow"))?;
-    let found = raw.len() - header;
-    if found < expected {
+    let data = stream.read_up_to(expected)?;
+    if (data.len() as u64) < expected {
         return Err(DataError::Truncated {
             path: path.to_path_buf(),
-            offset: header as u64,
-            expected: expected as u64,
-            found: found as u64,
+            offset: header_len,
+            expected,
+            found: data.len() as u64,
         });
     }
-    if found > expected {
-        let message = format!("{} trailing bytes after the data", found - expected);
-        return Err(format_error(path, (header + expected) as u64, &message));
+    if !stream.at_end()? {
+        let message = format!("trailing bytes after the {expected} bytes the header declares");
+        return Err(format_error(path, stream.offset() - 1, &message));
     }
-    raw.drain(..header);
-    Ok((raw, dims))
+    Ok((data, dims))
 }
 
 /// Checks the magic number and reads the dimensions.

@@ -124,28 +124,74 @@ fn bad_magic(path: &Path, offset: u64, expected: &str, found: &[u8]) -> DataErro
 fn read_top_element(cursor: &mut Cursor, arrays: &mut Vec<MatArray>) -> Result<()> {
     let offset = cursor.offset();
     let (kind, data) = read_element(cursor)?;
-    match kind {
-        MI_MATRIX => {
-            let mut inner = Cursor::new(cursor.path(), data, offset + 8, cursor.endian());
-            arrays.extend(parse_matrix(&mut inner)?);
-        }
-        MI_COMPRESSED => {
-            let path = cursor.path();
-            let plain = inflate(path, data, offset)?;
-            let mut inner = Cursor::new(path, &plain, offset + 8, cursor.endian());
-            while inner.remaining() > 0 {
-                read_top_element(&mut inner, arrays)?;
-            }
-        }
-        _ => {}
+    if kind == MI_COMPRESSED {
+        read_compressed(cursor, data, offset, arrays)
+    } else {
+        keep_matrix(cursor, kind, data, offset, arrays)
+    }
+}
+
+/// Appends the variable of an `miMATRIX` element if it is numeric; other elements are skipped.
+fn keep_matrix(
+    cursor: &Cursor,
+    kind: u32,
+    data: &[u8],
+    offset: u64,
+    arrays: &mut Vec<MatArray>,
+) -> Result<()> {
+    if kind == MI_MATRIX {
+        let mut inner = Cursor::new(cursor.path(), data, offset + 8, cursor.endian());
+        arrays.extend(parse_matrix(&mut inner)?);
     }
     Ok(())
 }
 
-/// Decompresses the zlib stream of an `miCOMPRESSED` element.
-fn inflate(path: &Path, data: &[u8], offset: u64) -> Result<Vec<u8>> {
-    let mut plain = Vec::with_capacity(data.len() * 2);
-    flate2::read::ZlibDecoder::new(data)
+/// Reads the elements of an `miCOMPRESSED` element's zlib stream one at a time, inflating
+/// each only up to the size its tag declares (plus padding), so that a small compressed
+/// element cannot expand beyond what it claims to hold.
+fn read_compressed(
+    cursor: &Cursor,
+    data: &[u8],
+    offset: u64,
+    arrays: &mut Vec<MatArray>,
+) -> Result<()> {
+    let path = cursor.path();
+    let mut zlib = flate2::read::ZlibDecoder::new(data);
+    loop {
+        let mut plain = inflate_up_to(&mut zlib, 8, path, offset)?;
+        if plain.is_empty() {
+            return Ok(());
+        }
+        let body = declared_body_len(&plain, cursor.endian());
+        plain.extend(inflate_up_to(&mut zlib, body, path, offset)?);
+        let mut inner = Cursor::new(path, &plain, offset + 8, cursor.endian());
+        let (kind, data) = read_element(&mut inner)?;
+        if kind == MI_COMPRESSED {
+            return Err(DataError::Format {
+                path: path.to_path_buf(),
+                offset,
+                message: "compressed element inside a compressed element".into(),
+            });
+        }
+        keep_matrix(&inner, kind, data, offset + 8, arrays)?;
+    }
+}
+
+/// Bytes after an 8-byte tag that its element occupies, padding included: 0 for a small
+/// element (data packed in the tag), else the declared byte count rounded up to 8. A tag cut
+/// short declares nothing; the cursor then reports the truncation.
+fn declared_body_len(tag: &[u8], endian: Endian) -> u64 {
+    let words = decode_u32(tag, endian);
+    match words.as_slice() {
+        [first, len] if first >> 16 == 0 => u64::from(*len).div_ceil(8) * 8,
+        _ => 0,
+    }
+}
+
+/// The next `n` inflated bytes (fewer where the stream ends).
+fn inflate_up_to(zlib: &mut impl Read, n: u64, path: &Path, offset: u64) -> Result<Vec<u8>> {
+    let mut plain = Vec::with_capacity(usize::try_from(n.min(1 << 20)).unwrap_or(0));
+    zlib.take(n)
         .read_to_end(&mut plain)
         .map_err(|e| DataError::Format {
             path: path.to_path_buf(),

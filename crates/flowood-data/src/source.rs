@@ -9,7 +9,7 @@ use crate::catalog::{
 };
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
-use crate::folder::read_folder;
+use crate::folder::{Skipped, read_folder};
 use crate::idx::read_idx_file;
 use crate::photo_tiles::{PhotoTileConfig, photo_tiles};
 use crate::tiny::TinyImages;
@@ -102,6 +102,36 @@ impl FromStr for DataSource {
     }
 }
 
+/// A split as loaded by [`DataSource::load`]: the images, and the files that were found but
+/// could not be used.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The usable images, prepared for the model.
+    pub images: ImageSet,
+    /// Files that could not be decoded, with their errors (folders and photos only).
+    pub skipped: Vec<Skipped>,
+}
+
+impl Loaded {
+    /// The images; with `strict`, an error naming the first skipped file if any was skipped.
+    pub fn images(self, strict: bool) -> Result<ImageSet> {
+        match self.skipped.first() {
+            Some(first) if strict => Err(DataError::SkippedFiles {
+                count: self.skipped.len(),
+                first: first.path.clone(),
+                reason: first.error.to_string(),
+            }),
+            _ => Ok(self.images),
+        }
+    }
+}
+
+/// `size` as the `u32` side the image decoders take, refused (not truncated) if larger.
+fn image_side(size: usize) -> Result<u32> {
+    u32::try_from(size)
+        .map_err(|_| DataError::InvalidArgument(format!("image size {size} is too large")))
+}
+
 /// How to prepare images for a model: channels (1 converts to grey) and square size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prepare {
@@ -117,7 +147,10 @@ impl DataSource {
     /// Sets without a published split (idx, folder, tiny) return everything for `Split::Train`
     /// and an error for `Split::Test`. Tiny Images are read in full: use a folder or photo
     /// tiles for large general sets.
-    pub fn load(&self, split: Split, prepare: Prepare) -> Result<ImageSet> {
+    /// Files that were found but could not be decoded (folders and photos) are listed in
+    /// [`Loaded::skipped`], never dropped silently.
+    pub fn load(&self, split: Split, prepare: Prepare) -> Result<Loaded> {
+        let mut skipped = Vec::new();
         let set = match self.kind {
             SourceKind::FashionMnist => load_fashion_mnist(&self.path, split)?,
             SourceKind::Mnist => load_mnist(&self.path, split)?,
@@ -128,10 +161,11 @@ impl DataSource {
                 let tiles = photo_tiles(
                     &self.path,
                     &PhotoTileConfig {
-                        tile: prepare.size as u32,
+                        tile: image_side(prepare.size)?,
                         ..PhotoTileConfig::default()
                     },
                 )?;
+                skipped = tiles.skipped;
                 if split == Split::Train {
                     tiles.train
                 } else {
@@ -145,13 +179,20 @@ impl DataSource {
                 )));
             }
             SourceKind::Idx => read_idx_file(&self.path, self.labels.as_deref())?,
-            SourceKind::Folder => read_folder(&self.path, prepare.size as u32)?.images,
+            SourceKind::Folder => {
+                let folder = read_folder(&self.path, image_side(prepare.size)?)?;
+                skipped = folder.skipped;
+                folder.images
+            }
             SourceKind::Tiny => {
                 let tiny = TinyImages::open(&self.path)?;
                 tiny.read_many(&(0..tiny.len()).collect::<Vec<_>>())?
             }
         };
-        prepare.apply(set)
+        Ok(Loaded {
+            images: prepare.apply(set)?,
+            skipped,
+        })
     }
 
     /// Whether the set has a published test split (or, for photos, a split by photo).
