@@ -22,7 +22,7 @@ fn source(spec: &str) -> DataSource {
 fn an_idx_file_finds_its_label_file_beside_it() {
     let dir = common::real_data("mnist");
     let spec = format!("idx:{}", dir.join("t10k-images-idx3-ubyte").display());
-    let set = source(&spec).load(Split::Train, NATIVE).unwrap();
+    let set = source(&spec).load(Split::Train, NATIVE).unwrap().images;
     assert_eq!(set.shape(), [10000, 1, 28, 28]);
     assert_eq!(
         set.class_counts(),
@@ -42,7 +42,7 @@ fn an_idx_file_takes_explicit_gzip_labels() {
     let parsed = source(&spec);
     assert_eq!(parsed.kind, SourceKind::Idx);
     assert!(parsed.labels.is_some());
-    let set = parsed.load(Split::Train, NATIVE).unwrap();
+    let set = parsed.load(Split::Train, NATIVE).unwrap().images;
     assert_eq!(set.class_counts(), vec![6000; 10]);
     assert_eq!(set, load_fashion_mnist(&dir, Split::Train).unwrap());
 }
@@ -61,7 +61,8 @@ fn an_idx_file_of_any_name_without_labels_is_unlabelled() {
                 size: 32,
             },
         )
-        .unwrap();
+        .unwrap()
+        .images;
     assert_eq!(set.shape(), [10000, 1, 32, 32]);
     assert!(set.labels().is_none());
 }
@@ -131,7 +132,8 @@ fn folder_labels_come_from_subfolder_names() {
                 size: 8,
             },
         )
-        .unwrap();
+        .unwrap()
+        .images;
     assert_eq!(set.class_counts(), [2, 1]);
 }
 
