@@ -28,8 +28,8 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use flowood::backend::{compiled_backends, default_threads, parse_device};
-use flowood::flows::threads::map_on_threads;
 use flowood::glow::{Glow, GlowConfig};
+use flowood::host::map_on_threads;
 use flowood::train::{AdamaxConfig, data_parallel, shard_count};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -57,17 +57,20 @@ fn main() {
         {
             continue;
         }
-        if let Err(e) = parse_device(name) {
-            println!("| {name} | - | - | - | {e} | | | |");
-            continue;
-        }
+        let device = match parse_device(name) {
+            Ok(device) => device,
+            Err(e) => {
+                println!("| {name} | - | - | - | {e} | | | |");
+                continue;
+            }
+        };
         for key in config_keys() {
             let train = measure_in_child(name, key, "train");
             let score = measure_in_child(name, key, "score");
             println!(
                 "| {name} | {} | {BATCH} | {} | {train} | {score} |",
                 config(key).0,
-                threads(name)
+                threads(&device)
             );
         }
     }
@@ -113,8 +116,8 @@ fn run_cell(cell: &str) {
     let steps = env_usize("FLOWOOD_BENCH_STEPS", 10);
     let config = config(key).1;
     let measured = match kind {
-        "train" => train_images_per_second(&device, &config, steps, threads(backend)),
-        _ => score_images_per_second(&device, &config, steps, threads(backend)),
+        "train" => train_images_per_second(&device, &config, steps, threads(&device)),
+        _ => score_images_per_second(&device, &config, steps, threads(&device)),
     };
     println!(
         "{:.1} | {}",
@@ -123,9 +126,9 @@ fn run_cell(cell: &str) {
     );
 }
 
-/// Training threads for `backend`: `FLOWOOD_BENCH_THREADS`, else the CLI's default.
-fn threads(backend: &str) -> usize {
-    env_usize("FLOWOOD_BENCH_THREADS", default_threads(backend))
+/// Training threads on `device`: `FLOWOOD_BENCH_THREADS`, else the CLI's default.
+fn threads(device: &Device) -> usize {
+    env_usize("FLOWOOD_BENCH_THREADS", default_threads(device))
 }
 
 fn env_usize(name: &str, default: usize) -> usize {

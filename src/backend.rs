@@ -56,14 +56,28 @@ pub fn parse_device(spec: &str) -> Result<Device, BackendError> {
     probe(name, device)
 }
 
-/// Threads per training step that suit the device named `spec` (see
-/// `flowood_train::TrainConfig::threads`): every core for the CPU backends (flex, ndarray),
-/// which keep about one core busy on their own at Glow's batch sizes; 1 for GPU devices.
-pub fn default_threads(spec: &str) -> usize {
-    match spec {
-        "flex" | "ndarray" => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        _ => 1,
+/// Threads per training step that suit `device` (see `flowood_train::TrainConfig::threads`):
+/// every core for the CPU backends (flex, ndarray), which keep about one core busy on their
+/// own at Glow's batch sizes; 1 for GPU devices.
+pub fn default_threads(device: &Device) -> usize {
+    if is_cpu_backend(device) {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
     }
+}
+
+/// Whether `device` is one of the CPU backends (flex, ndarray).
+fn is_cpu_backend(device: &Device) -> bool {
+    let cpu = [
+        #[cfg(feature = "flex")]
+        Device::flex(),
+        // See `build` for why NdArray's deprecation is allowed.
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        Device::ndarray(),
+    ];
+    cpu.contains(device)
 }
 
 /// Every backend name flowood knows, compiled in or not.
@@ -104,6 +118,8 @@ fn build(name: &str, _index: usize) -> Result<Device, BackendError> {
 /// Burn's CUDA backend (through cudarc) loads the driver at run time and panics when it is
 /// missing; [`parse_device`] calls this first so that a machine without a driver gets a
 /// [`BackendError::Unavailable`] instead. Callable in any build, e.g. to pick a default device.
+// Loading a shared library is `unsafe` in libloading; this is flowood's only unsafe code.
+#[allow(unsafe_code)]
 pub fn cuda_driver_available() -> Result<(), String> {
     const NAMES: &[&str] = if cfg!(windows) {
         &["nvcuda.dll"]

@@ -12,6 +12,7 @@
 //! - [`scores`]: anomaly scorers (likelihood, ratio, per-scale, complexity, typicality) and
 //!   metrics (AUROC, AUPR, FPR@95TPR);
 //! - [`train`]: optimizer and training;
+//! - [`host`]: atomic file writes and work on threads, shared by the crates;
 //!
 //! and chooses a backend at run time with [`backend::parse_device`].
 
@@ -21,6 +22,7 @@ pub use burn;
 pub use flowood_data as data;
 pub use flowood_flows as flows;
 pub use flowood_glow as glow;
+pub use flowood_host as host;
 pub use flowood_objectives as objectives;
 pub use flowood_scores as scores;
 pub use flowood_train as train;

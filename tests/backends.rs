@@ -20,11 +20,10 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use flowood::backend::{compiled_backends, parse_device};
 use flowood::data::{Augment, BatchConfig, Batcher, Split, data_dir, load_fashion_mnist};
-use flowood::flows::check::random_batch;
-use flowood::flows::param_init::to_host;
-use flowood::flows::{
-    ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, perturb_parameters,
-};
+use flowood::flows::testing::perturb_parameters;
+use flowood::flows::testing::random_batch;
+use flowood::flows::to_host;
+use flowood::flows::{ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer};
 use flowood::glow::{Glow, GlowConfig, LogLikelihood, PriorKind};
 use flowood::train::{TrainConfig, TrainData, Trainer, evaluate_bits_per_dim};
 use rand::SeedableRng;

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use flowood::backend::parse_device;
+use flowood::burn::tensor::Device;
 use flowood::data::DataSource;
+use flowood::host::write_file_atomically;
 use flowood::scores::ScoreTable;
 use flowood::scores::metrics::{OodMetrics, evaluate};
 use serde_json::{Value, json};
@@ -47,17 +48,16 @@ struct OodResult {
 }
 
 /// Scores everything, writes the reports and plots, prints the Markdown.
-pub fn eval(spec: &str, args: &EvalArgs) -> Result<(), CliError> {
-    let device = parse_device(spec)?;
-    let models = Models::load(&args.models, spec, &device)?;
+pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
+    let models = Models::load(&args.models, device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
-    let in_table = models.score(models.load_set(&args.in_data)?, "in-distribution", &device)?;
+    let in_table = models.score(models.load_set(&args.in_data)?, "in-distribution", device)?;
     let mut tables = Vec::new();
     for (name, source) in &args.ood {
         tables.push((
             name.clone(),
-            models.score(models.load_set(source)?, name, &device)?,
+            models.score(models.load_set(source)?, name, device)?,
         ));
     }
     let scorers: Vec<String> = in_table
@@ -272,6 +272,6 @@ fn draw_plots(
 }
 
 fn write(path: &Path, text: &str) -> Result<(), CliError> {
-    std::fs::write(path, text)
+    write_file_atomically(path, text)
         .map_err(|e| CliError::Usage(format!("writing {}: {e}", path.display())))
 }

@@ -14,6 +14,7 @@ mod train_cmd;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use flowood::backend::parse_device;
 
 use crate::error::CliError;
 use crate::eval_cmd::EvalArgs;
@@ -60,12 +61,13 @@ enum Command {
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
+    let device = &parse_device(&cli.device)?;
     match &cli.command {
-        Command::Train { model, train } => train_cmd::train(&cli.device, model, train),
-        Command::Finetune { tune, train } => train_cmd::finetune(&cli.device, tune, train),
-        Command::Score(args) => score_cmd::score(&cli.device, args),
-        Command::Eval(args) => eval_cmd::eval(&cli.device, args),
-        Command::Sample(args) => sample_cmd::sample(&cli.device, args),
+        Command::Train { model, train } => train_cmd::train(device, model, train),
+        Command::Finetune { tune, train } => train_cmd::finetune(device, tune, train),
+        Command::Score(args) => score_cmd::score(device, args),
+        Command::Eval(args) => eval_cmd::eval(device, args),
+        Command::Sample(args) => sample_cmd::sample(device, args),
     }
 }
 

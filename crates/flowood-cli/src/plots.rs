@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use flowood::host::{AtomicWriteError, write_atomically};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -51,9 +52,24 @@ fn plot_err(path: &Path, e: impl std::fmt::Display) -> CliError {
     CliError::Usage(format!("drawing {}: {e}", path.display()))
 }
 
+/// Draws a PNG at `path` through a temporary file (`flowood_host::write_atomically`).
+fn write_png(
+    path: &Path,
+    draw: impl FnOnce(&Path) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    font()?;
+    write_atomically(path, draw).map_err(|e| match e {
+        AtomicWriteError::Write(e) => e,
+        AtomicWriteError::Io(e) => plot_err(path, e),
+    })
+}
+
 /// Overlaid, normalised histograms of the scores of each named set (finite scores only).
 pub fn histogram(path: &Path, title: &str, sets: &[(&str, &[f64])]) -> Result<(), CliError> {
-    font()?;
+    write_png(path, |tmp| draw_histogram(tmp, title, sets))
+}
+
+fn draw_histogram(path: &Path, title: &str, sets: &[(&str, &[f64])]) -> Result<(), CliError> {
     let finite: Vec<Vec<f64>> = sets
         .iter()
         .map(|(_, s)| s.iter().copied().filter(|v| v.is_finite()).collect())
@@ -105,7 +121,14 @@ pub fn histogram(path: &Path, title: &str, sets: &[(&str, &[f64])]) -> Result<()
 /// ROC curves (false positive rate on OOD vs true positive rate on in-distribution) of
 /// each named curve, with the chance diagonal.
 pub fn roc(path: &Path, title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> Result<(), CliError> {
-    font()?;
+    write_png(path, |tmp| draw_roc(tmp, title, curves))
+}
+
+fn draw_roc(
+    path: &Path,
+    title: &str,
+    curves: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), CliError> {
     let root = BitMapBackend::new(path, (600, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let mut chart = ChartBuilder::on(&root)

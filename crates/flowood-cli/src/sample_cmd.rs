@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use flowood::backend::parse_device;
 use flowood::burn::module::Module;
+use flowood::burn::tensor::Device;
 use flowood::data::{from_model_scale, save_grid};
 use flowood::glow::Glow;
 
@@ -34,9 +34,8 @@ pub struct SampleArgs {
 }
 
 /// Draws the samples and writes the grid.
-pub fn sample(device: &str, args: &SampleArgs) -> Result<(), CliError> {
-    let device = parse_device(device)?;
-    let glow = Glow::load(&args.model, &device)?.valid();
+pub fn sample(device: &Device, args: &SampleArgs) -> Result<(), CliError> {
+    let glow = Glow::load(&args.model, device)?.valid();
     let x = glow.sample(args.n, args.temperature, args.seed)?;
     let shape = x.dims();
     let values = x

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use flowood::backend::parse_device;
+use flowood::burn::tensor::Device;
 use flowood::data::DataSource;
 
 use crate::error::CliError;
@@ -29,15 +29,14 @@ pub struct ScoreArgs {
 }
 
 /// Scores the data set and writes the CSV.
-pub fn score(spec: &str, args: &ScoreArgs) -> Result<(), CliError> {
-    let device = parse_device(spec)?;
-    let models = Models::load(&args.models, spec, &device)?;
+pub fn score(device: &Device, args: &ScoreArgs) -> Result<(), CliError> {
+    let models = Models::load(&args.models, device)?;
     let set = if args.validation > 0 {
         models.load_validation(&args.data, args.validation)?
     } else {
         models.load_set(&args.data)?
     };
-    let table = models.score(set, "data", &device)?;
+    let table = models.score(set, "data", device)?;
     table.write_csv(&args.out).map_err(score_err)?;
     println!(
         "{} images, {} columns -> {}",

@@ -54,9 +54,8 @@ pub struct Models {
 }
 
 impl Models {
-    /// Loads the models the flags name on `device` (named `spec`, which picks the default
-    /// --threads).
-    pub fn load(flags: &ModelFlags, spec: &str, device: &Device) -> Result<Self, CliError> {
+    /// Loads the models the flags name on `device` (which picks the default --threads).
+    pub fn load(flags: &ModelFlags, device: &Device) -> Result<Self, CliError> {
         let model = Glow::load(&flags.model, device)?;
         let general = flags
             .general
@@ -67,7 +66,7 @@ impl Models {
             model,
             general,
             complexity: flags.complexity,
-            threads: flags.threads.unwrap_or_else(|| default_threads(spec)),
+            threads: flags.threads.unwrap_or_else(|| default_threads(device)),
             strict: flags.strict,
         })
     }

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use flowood::backend::{default_threads, parse_device};
+use flowood::backend::default_threads;
+use flowood::burn::tensor::Device;
 use flowood::data::{
     Augment, BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split, ZoomOut,
 };
@@ -59,25 +60,23 @@ pub struct FinetuneArgs {
 }
 
 /// Trains a new model from scratch.
-pub fn train(spec: &str, model: &ModelArgs, args: &TrainArgs) -> Result<(), CliError> {
-    let device = parse_device(spec)?;
+pub fn train(device: &Device, model: &ModelArgs, args: &TrainArgs) -> Result<(), CliError> {
     let config = model.config();
     config.validate()?;
     let data = training_data(args, &config, None)?;
-    let glow = config.init(&device, args.seed)?;
-    let summary = fit(&device, spec, args, Objective::Nll, glow, None, &data)?;
+    let glow = config.init(device, args.seed)?;
+    let summary = fit(device, args, Objective::Nll, glow, None, &data)?;
     report(&summary, args);
     Ok(())
 }
 
 /// Fine-tunes a saved model, optionally with an outlier objective.
-pub fn finetune(spec: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
-    let device = parse_device(spec)?;
-    let start = Glow::load(&tune.from, &device)?;
+pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
+    let start = Glow::load(&tune.from, device)?;
     let config = start.config.clone();
     let objective = objective(tune, &config)?;
     let general = match (&tune.general, objective) {
-        (Some(path), Objective::OutlierRatio { .. }) => Some(Glow::load(path, &device)?),
+        (Some(path), Objective::OutlierRatio { .. }) => Some(Glow::load(path, device)?),
         (None, Objective::OutlierRatio { .. }) => {
             return Err(CliError::Usage(
                 "--outlier-loss ratio needs --general MODEL".into(),
@@ -103,15 +102,7 @@ pub fn finetune(spec: &str, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(),
                 (source, augment)
             }),
     )?;
-    let summary = fit(
-        &device,
-        spec,
-        args,
-        objective,
-        start,
-        general.as_ref(),
-        &data,
-    )?;
+    let summary = fit(device, args, objective, start, general.as_ref(), &data)?;
     report(&summary, args);
     Ok(())
 }
@@ -206,10 +197,9 @@ fn hold_out(set: ImageSet, n: usize) -> Result<(ImageSet, Option<ImageSet>), Cli
     Ok((train, Some(validation)))
 }
 
-/// Trains on `device` (named `spec`, which picks the default --threads).
+/// Trains on `device` (which picks the default --threads).
 fn fit(
-    device: &flowood::burn::tensor::Device,
-    spec: &str,
+    device: &Device,
     args: &TrainArgs,
     objective: Objective,
     model: Glow,
@@ -232,7 +222,7 @@ fn fit(
         eval_every: args.eval_every,
         eval_batches: args.eval_batches,
         objective,
-        threads: args.threads.unwrap_or_else(|| default_threads(spec)),
+        threads: args.threads.unwrap_or_else(|| default_threads(device)),
         ..TrainConfig::default()
     };
     let trainer = Trainer::new(config, device, &args.out)?.with_progress(!args.quiet);

@@ -74,7 +74,7 @@ fn tiny_train(out: &Path, steps: usize) -> Vec<String> {
 }
 
 fn weights(path: &Path) -> Vec<(String, Vec<u8>)> {
-    flowood::flows::check::parameter_bytes(&Glow::load(path, &Device::flex()).unwrap())
+    flowood::flows::testing::parameter_bytes(&Glow::load(path, &Device::flex()).unwrap())
 }
 
 /// Runs the binary and asserts that it succeeded.

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use flowood_host::{AtomicWriteError, write_atomically};
 use image::{ExtendedColorType, ImageFormat};
 
 use crate::dataset::ImageSet;
@@ -24,7 +25,7 @@ pub fn from_model_scale(values: &[f32], shape: [usize; 4]) -> Result<ImageSet> {
 }
 
 /// Tiles the images of `set` into a grid of `columns` columns with `padding` pixels of
-/// white between them, and writes it as PNG to `path` (through a temporary file).
+/// white between them, and writes it as PNG to `path` (through `flowood_host::write_atomically`).
 pub fn save_grid(set: &ImageSet, columns: usize, padding: usize, path: &Path) -> Result<()> {
     let [n, c, h, w] = set.shape();
     if n == 0 || columns == 0 || !(c == 1 || c == 3) {
@@ -56,21 +57,24 @@ pub fn save_grid(set: &ImageSet, columns: usize, padding: usize, path: &Path) ->
     } else {
         ExtendedColorType::Rgb8
     };
-    let tmp = path.with_extension("png.tmp");
-    image::save_buffer_with_format(
-        &tmp,
-        &canvas,
-        width as u32,
-        height as u32,
-        color,
-        ImageFormat::Png,
-    )
-    .map_err(|source| DataError::Image {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    std::fs::rename(&tmp, path).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
+    write_atomically(path, |tmp| {
+        image::save_buffer_with_format(
+            tmp,
+            &canvas,
+            width as u32,
+            height as u32,
+            color,
+            ImageFormat::Png,
+        )
+    })
+    .map_err(|e| match e {
+        AtomicWriteError::Write(source) => DataError::Image {
+            path: path.to_path_buf(),
+            source,
+        },
+        AtomicWriteError::Io(source) => DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
     })
 }

@@ -6,8 +6,9 @@ use nalgebra::DMatrix;
 use rand::Rng;
 
 use crate::error::FlowError;
+use crate::host::{host_tensor, to_host};
 use crate::layer::{FlowOutput, InvertibleLayer};
-use crate::param_init::{buffer, host_tensor, normal_values, to_host, trainable};
+use crate::param_init::{buffer, normal_values, trainable};
 use crate::pointwise::pointwise;
 
 /// `y = W x` at every pixel, with `W = P (L + I) (U + diag(sign * exp(log_s)))`.

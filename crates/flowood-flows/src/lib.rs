@@ -9,28 +9,32 @@
 //! All layers take a `&Device` and run on any Burn backend; initial parameters are drawn
 //! from a seeded host RNG, so the same seed gives the same model on every backend.
 
-pub mod actnorm;
-pub mod check;
-pub mod conv;
-pub mod coupling;
-pub mod coupling_net;
-pub mod error;
-pub mod flow_step;
-pub mod invconv;
-pub mod layer;
-pub mod param_init;
-pub mod perturb;
-pub mod pointwise;
-pub mod split;
-pub mod squeeze;
-pub mod threads;
+mod actnorm;
+mod conv;
+mod coupling;
+mod coupling_net;
+mod error;
+mod flow_step;
+mod host;
+mod invconv;
+mod layer;
+mod param_init;
+mod pointwise;
+mod split;
+mod squeeze;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use actnorm::ActNorm;
+pub use conv::{ConvInit, SameConv};
 pub use coupling::{Coupling, CouplingKind};
+pub use coupling_net::CouplingNet;
 pub use error::FlowError;
 pub use flow_step::FlowStep;
+pub use host::{host_tensor, to_host};
 pub use invconv::InvConv1x1;
-pub use layer::{FlowOutput, InvertibleLayer};
-pub use perturb::perturb_parameters;
+pub use layer::{FlowOutput, InvertibleLayer, zero_logdet};
+pub use param_init::{normal_values, trainable};
+pub use pointwise::{pointwise, same_conv};
 pub use split::{merge, split};
 pub use squeeze::{squeeze, unsqueeze};

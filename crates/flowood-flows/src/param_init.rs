@@ -2,6 +2,8 @@
 
 use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::host::host_tensor;
 use rand::Rng;
 use rand_distr::StandardNormal;
 
@@ -29,24 +31,6 @@ pub fn buffer<const D: usize>(
         ParamId::new(),
         Tensor::from_data(TensorData::new(values, shape), device),
     )
-}
-
-/// A tensor in the device's default float type built from host values.
-pub fn host_tensor<const D: usize>(
-    values: Vec<f64>,
-    shape: [usize; D],
-    device: &Device,
-) -> Tensor<D> {
-    Tensor::from_data(TensorData::new(values, shape), device)
-}
-
-/// Reads a tensor back to the host as f64 values (row-major).
-pub fn to_host<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
-    tensor
-        .into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .unwrap_or_default()
 }
 
 /// Samples `n` values from `N(0, std^2)` with the host RNG.

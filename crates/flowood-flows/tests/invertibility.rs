@@ -1,10 +1,11 @@
 //! Every layer inverts its forward pass (f32), with parameters moved off their initial values.
 
 use burn::tensor::{Device, Tensor};
-use flowood_flows::check::{max_abs_diff, random_batch};
+use flowood_flows::testing::perturb_parameters;
+use flowood_flows::testing::{max_abs_diff, random_batch};
 use flowood_flows::{
-    ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, merge,
-    perturb_parameters, split, squeeze, unsqueeze,
+    ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, merge, split, squeeze,
+    unsqueeze,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -80,8 +81,8 @@ fn squeeze_follows_the_documented_channel_order() {
     let device = Device::flex();
     let (c, h, w) = (2, 4, 6);
     let x = input([1, c, h, w], 9, &device);
-    let xs = flowood_flows::param_init::to_host(x.clone());
-    let ys = flowood_flows::param_init::to_host(squeeze(x.clone()).unwrap());
+    let xs = flowood_flows::to_host(x.clone());
+    let ys = flowood_flows::to_host(squeeze(x.clone()).unwrap());
     for ci in 0..c {
         for y in 0..h {
             for xx in 0..w {
@@ -136,7 +137,7 @@ fn fresh_coupling_is_identity_on_the_first_half_and_scales_the_second() {
         1,
     );
     assert!(max_abs_diff(out.output, expected) < 1e-6);
-    let logdet = flowood_flows::param_init::to_host(out.logdet);
+    let logdet = flowood_flows::to_host(out.logdet);
     assert!((logdet[0] - 2.0 * 16.0 * s.ln()).abs() < 1e-4);
 }
 
@@ -151,9 +152,8 @@ fn actnorm_init_standardises_and_is_remembered() {
     let (layer, out) = layer.initialize(x);
     assert!(layer.is_initialized());
     let y = out.output;
-    let mean = flowood_flows::param_init::to_host(y.clone().mean_dim(0).mean_dim(2).mean_dim(3));
-    let var =
-        flowood_flows::param_init::to_host(y.powi_scalar(2).mean_dim(0).mean_dim(2).mean_dim(3));
+    let mean = flowood_flows::to_host(y.clone().mean_dim(0).mean_dim(2).mean_dim(3));
+    let var = flowood_flows::to_host(y.powi_scalar(2).mean_dim(0).mean_dim(2).mean_dim(3));
     for (m, v) in mean.iter().zip(&var) {
         assert!(m.abs() < 1e-5, "mean {m}");
         assert!((v - 1.0).abs() < 1e-4, "variance {v}");

@@ -6,11 +6,10 @@
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, FloatDType, Tensor};
-use flowood_flows::check::{numerical_logdet, random_batch, relative_diff};
-use flowood_flows::param_init::to_host;
-use flowood_flows::{
-    ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, perturb_parameters,
-};
+use flowood_flows::testing::perturb_parameters;
+use flowood_flows::testing::{numerical_logdet, random_batch, relative_diff};
+use flowood_flows::to_host;
+use flowood_flows::{ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

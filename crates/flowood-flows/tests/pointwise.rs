@@ -3,9 +3,9 @@
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::check::max_abs_diff;
-use flowood_flows::param_init::{host_tensor, normal_values};
-use flowood_flows::pointwise::same_conv;
+use flowood_flows::same_conv;
+use flowood_flows::testing::max_abs_diff;
+use flowood_flows::{host_tensor, normal_values};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

@@ -2,8 +2,8 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::param_init::{host_tensor, normal_values};
 use flowood_flows::{InvertibleLayer, merge, split, squeeze, unsqueeze};
+use flowood_flows::{host_tensor, normal_values};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

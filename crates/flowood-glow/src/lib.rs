@@ -34,13 +34,13 @@
 //! Integer tensors (`initialized`, `permutation`, `sign`) are buffers; all float tensors are
 //! trained. The configuration is stored as JSON in the metadata key [`CONFIG_METADATA_KEY`].
 
-pub mod config;
-pub mod error;
-pub mod glow;
-pub mod likelihood;
-pub mod persist;
-pub mod prior;
-pub mod scale;
+mod config;
+mod error;
+mod glow;
+mod likelihood;
+mod persist;
+mod prior;
+mod scale;
 
 pub use config::{GlowConfig, PriorKind};
 pub use error::GlowError;
@@ -48,5 +48,5 @@ pub use flowood_flows::CouplingKind;
 pub use glow::{Encoded, Glow};
 pub use likelihood::{LogLikelihood, LogLikelihoodValues, ScaleTerms, ScaleValues};
 pub use persist::{CONFIG_METADATA_KEY, config_path};
-pub use prior::{PriorTerms, ScalePrior};
+pub use prior::{ActNormPrior, ConditionalPrior, LearnedPrior, PriorTerms, ScalePrior};
 pub use scale::ScaleFlow;

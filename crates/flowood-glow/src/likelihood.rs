@@ -3,7 +3,7 @@
 use std::f64::consts::LN_2;
 
 use burn::tensor::Tensor;
-use flowood_flows::param_init::to_host;
+use flowood_flows::to_host;
 
 /// Terms of scale i, per image (each `[B]`, nats).
 #[derive(Debug, Clone)]

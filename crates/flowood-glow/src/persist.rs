@@ -1,13 +1,14 @@
 //! Saving and loading a Glow: Burn's burnpack format, and safetensors for other frameworks.
 //!
-//! Files are written to a temporary file in the destination folder, then renamed, so a crash
-//! never leaves a half-written model behind.
+//! Files are written through `flowood_host::write_atomically`, so a crash never leaves a
+//! half-written model behind.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
+use flowood_host::write_atomically;
 
 use crate::config::GlowConfig;
 use crate::error::GlowError;
@@ -22,12 +23,11 @@ impl Glow {
     pub fn save(&self, path: &Path) -> Result<(), GlowError> {
         let json = serde_json::to_string_pretty(&self.config)
             .map_err(|e| io_err("serialising config for", path, e))?;
-        write_atomically(&config_path(path), "saving config to", |tmp| {
-            std::fs::write(tmp, &json).map_err(|e| e.to_string())
-        })?;
-        write_atomically(path, "saving model to", |tmp| {
-            self.clone().save_file(tmp).map_err(|e| e.to_string())
-        })
+        let config = config_path(path);
+        write_atomically(&config, |tmp| std::fs::write(tmp, &json))
+            .map_err(|e| io_err("saving config to", &config, e))?;
+        write_atomically(path, |tmp| self.clone().save_file(tmp))
+            .map_err(|e| io_err("saving model to", path, e))
     }
 
     /// Loads a model saved by [`Glow::save`] onto `device`, configuration included.
@@ -53,12 +53,13 @@ impl Glow {
     pub fn export_safetensors(&self, path: &Path) -> Result<(), GlowError> {
         let json = serde_json::to_string(&self.config)
             .map_err(|e| io_err("serialising config for", path, e))?;
-        write_atomically(path, "exporting safetensors to", |tmp| {
+        write_atomically(path, |tmp| {
             let mut store = SafetensorsStore::from_file(tmp)
                 .skip_enum_variants(true)
                 .metadata(CONFIG_METADATA_KEY, json.clone());
-            self.save_into(&mut store).map_err(|e| e.to_string())
+            self.save_into(&mut store)
         })
+        .map_err(|e| io_err("exporting safetensors to", path, e))
     }
 
     /// Imports weights exported by [`Glow::export_safetensors`] (or written by another
@@ -92,29 +93,4 @@ fn io_err(action: &'static str, path: &Path, e: impl ToString) -> GlowError {
         path: path.to_path_buf(),
         reason: e.to_string(),
     }
-}
-
-/// Writes `path` by calling `write` on a temporary path in the same folder, then renaming.
-fn write_atomically(
-    path: &Path,
-    action: &'static str,
-    write: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<(), GlowError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| io_err(action, path, "not a file path"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    write(&tmp).map_err(|e| io_err(action, path, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err(action, path, e)
-    })
 }

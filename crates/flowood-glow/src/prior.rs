@@ -4,9 +4,9 @@ use std::f64::consts::PI;
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
-use flowood_flows::conv::{ConvInit, SameConv};
-use flowood_flows::param_init::trainable;
+use flowood_flows::trainable;
 use flowood_flows::{ActNorm, FlowError, InvertibleLayer};
+use flowood_flows::{ConvInit, SameConv};
 use rand::Rng;
 
 /// The two prior terms of one scale, per sample (shape `[B]`).

@@ -5,9 +5,9 @@ mod common;
 
 use burn::tensor::{Device, Tensor};
 use common::{images, tiny};
-use flowood_flows::check::max_abs_diff;
-use flowood_flows::param_init::to_host;
-use flowood_flows::perturb_parameters;
+use flowood_flows::testing::max_abs_diff;
+use flowood_flows::testing::perturb_parameters;
+use flowood_flows::to_host;
 use flowood_glow::{Glow, GlowConfig, GlowError, PriorKind};
 
 const NOISE: f64 = 0.02;

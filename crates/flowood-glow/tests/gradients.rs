@@ -4,7 +4,7 @@
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::param_init::host_tensor;
+use flowood_flows::host_tensor;
 use flowood_glow::{GlowConfig, PriorKind};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

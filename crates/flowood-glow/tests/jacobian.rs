@@ -8,9 +8,10 @@ mod common;
 
 use burn::tensor::{Device, FloatDType, Tensor};
 use common::{images, tiny};
-use flowood_flows::check::{numerical_logdet, relative_diff};
-use flowood_flows::param_init::to_host;
-use flowood_flows::{InvertibleLayer, perturb_parameters};
+use flowood_flows::InvertibleLayer;
+use flowood_flows::testing::perturb_parameters;
+use flowood_flows::testing::{numerical_logdet, relative_diff};
+use flowood_flows::to_host;
 use flowood_glow::{PriorKind, ScalePrior};
 
 #[test]

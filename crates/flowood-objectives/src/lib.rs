@@ -5,11 +5,11 @@
 //! Losses take per-image tensors (`[B]`, nats) so they combine freely with any model output;
 //! all are means over the batch, to be minimised.
 
-pub mod class_conditional;
-pub mod error;
-pub mod margin;
-pub mod nll;
-pub mod outlier;
+mod class_conditional;
+mod error;
+mod margin;
+mod nll;
+mod outlier;
 
 pub use class_conditional::{ClassConditionalHead, ClassConditionalLoss};
 pub use error::ObjectiveError;

@@ -34,24 +34,23 @@
 //! # Ok(()) }
 //! ```
 
-pub mod batch;
-pub mod complexity;
-pub mod error;
-pub mod likelihood;
+mod batch;
+mod complexity;
+mod error;
+mod likelihood;
 pub mod metrics;
-pub mod model;
-pub mod per_scale;
-pub mod ratio;
-pub mod scorer;
-pub mod stream;
-pub mod table;
-pub mod typicality;
+mod model;
+mod per_scale;
+mod ratio;
+mod scorer;
+mod stream;
+mod table;
+mod typicality;
 
 pub use batch::{Pixels, ScoreBatch};
 pub use complexity::{ComplexityScorer, png_bits_per_dim, png_bytes};
 pub use error::{MetricError, ScoreError};
 pub use likelihood::{LikelihoodScorer, LikelihoodUnit};
-pub use metrics::{OodMetrics, evaluate};
 pub use model::ScoringModel;
 pub use per_scale::{Scale, ScaleRatioScorer, ScaleScorer};
 pub use ratio::{ModelPair, RatioScorer};

@@ -2,8 +2,8 @@
 //! several batches at once on as many threads (Burn's CPU backends keep about one core busy
 //! at these batch sizes).
 
-use flowood_flows::threads::map_on_threads;
 use flowood_glow::{Glow, LogLikelihoodValues};
+use flowood_host::map_on_threads;
 
 use crate::batch::ScoreBatch;
 use crate::complexity::{complexity_scores, png_bits_per_dim};

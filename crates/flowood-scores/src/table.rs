@@ -1,10 +1,11 @@
 //! A table of scores, one row per image and one named column per score or term, with a CSV
 //! writer.
 
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use tempfile::NamedTempFile;
+use flowood_host::write_atomically;
 
 use crate::error::ScoreError;
 
@@ -99,23 +100,16 @@ impl ScoreTable {
         out.flush()
     }
 
-    /// Writes the CSV to `path` atomically: to a temporary file in the same folder, renamed
-    /// onto `path` once complete, so a reader never sees a half-written table.
+    /// Writes the CSV to `path` atomically (through `flowood_host::write_atomically`), so a
+    /// reader never sees a half-written table.
     pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), ScoreError> {
         let path = path.as_ref();
-        let io = |source| ScoreError::Io {
+        write_atomically(path, |tmp| {
+            self.write_csv_to(BufWriter::new(File::create(tmp)?))
+        })
+        .map_err(|e| ScoreError::Io {
             path: path.to_path_buf(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = NamedTempFile::new_in(dir).map_err(io)?;
-        self.write_csv_to(BufWriter::new(tmp.as_file_mut()))
-            .map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+            source: e.into(),
+        })
     }
 }

@@ -3,8 +3,8 @@
 //! A checkpoint is a folder `OUT/checkpoints/step-NNNNNNNN/` holding the model (`model.bpk`,
 //! `model.json`), the optimizer state (`optimizer.bpk`) and the loop state (`state.json`).
 //! It is written under a temporary name and renamed when complete; then `OUT/checkpoints/latest`
-//! (the folder's name) is replaced through a temporary file and a rename, and older
-//! checkpoints are removed. A crash at any moment leaves `latest` naming a complete checkpoint.
+//! (the folder's name) is replaced the same way, and older checkpoints are removed (both
+//! through `flowood_host::write_atomically`). A crash at any moment leaves `latest` naming a complete checkpoint.
 //!
 //! The data order, dequantisation noise and augmentation are pure functions of the seed, the
 //! epoch and the position in it (see `flowood_data::Batcher`), so `(epoch, next batch)` is
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use flowood_glow::Glow;
+use flowood_host::{AtomicWriteError, write_atomically, write_file_atomically};
 use serde::{Deserialize, Serialize};
 
 use crate::adamax::AdamaxConfig;
@@ -81,33 +82,37 @@ pub fn save_checkpoint(
 ) -> Result<PathBuf, TrainError> {
     let root = checkpoints_dir(out);
     let name = format!("step-{:08}", state.step);
-    let tmp = root.join(format!(".{name}.tmp-{}", std::process::id()));
     let dir = root.join(&name);
-    std::fs::create_dir_all(&tmp).map_err(|e| io_err("creating checkpoint folder", &tmp, e))?;
-    model.save(&tmp.join("model.bpk"))?;
-    let optim_path = tmp.join("optimizer.bpk");
-    optimizer
-        .save(&optim_path)
-        .map_err(|e| io_err("saving optimizer state to", &optim_path, e))?;
-    let json = serde_json::to_string_pretty(state)
-        .map_err(|e| io_err("serialising state for", &tmp, e))?;
-    let state_path = tmp.join("state.json");
-    std::fs::write(&state_path, json).map_err(|e| io_err("writing", &state_path, e))?;
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|e| io_err("replacing checkpoint", &dir, e))?;
-    }
-    std::fs::rename(&tmp, &dir).map_err(|e| io_err("finishing checkpoint", &dir, e))?;
-    write_latest(&root, &name)?;
+    std::fs::create_dir_all(&root).map_err(|e| io_err("creating checkpoint folder", &root, e))?;
+    write_atomically(&dir, |tmp| write_checkpoint(tmp, model, optimizer, state)).map_err(|e| {
+        match e {
+            AtomicWriteError::Write(e) => e,
+            AtomicWriteError::Io(e) => io_err("finishing checkpoint", &dir, e),
+        }
+    })?;
+    let latest = root.join("latest");
+    write_file_atomically(&latest, &name).map_err(|e| io_err("updating", &latest, e))?;
     remove_older(&root, &name);
     Ok(dir)
 }
 
-/// Points `root/latest` at `name` through a temporary file and a rename.
-fn write_latest(root: &Path, name: &str) -> Result<(), TrainError> {
-    let latest = root.join("latest");
-    let tmp = root.join(format!(".latest.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, name).map_err(|e| io_err("writing", &tmp, e))?;
-    std::fs::rename(&tmp, &latest).map_err(|e| io_err("updating", &latest, e))
+/// Writes the files of a checkpoint into the new folder `dir`.
+fn write_checkpoint(
+    dir: &Path,
+    model: &Glow,
+    optimizer: &ModuleOptimizer,
+    state: &TrainState,
+) -> Result<(), TrainError> {
+    std::fs::create_dir(dir).map_err(|e| io_err("creating checkpoint folder", dir, e))?;
+    model.save(&dir.join("model.bpk"))?;
+    let optim_path = dir.join("optimizer.bpk");
+    optimizer
+        .save(&optim_path)
+        .map_err(|e| io_err("saving optimizer state to", &optim_path, e))?;
+    let json =
+        serde_json::to_string_pretty(state).map_err(|e| io_err("serialising state for", dir, e))?;
+    let state_path = dir.join("state.json");
+    std::fs::write(&state_path, json).map_err(|e| io_err("writing", &state_path, e))
 }
 
 /// Best-effort removal of every other checkpoint folder (complete or not).

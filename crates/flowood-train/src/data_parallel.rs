@@ -10,8 +10,8 @@
 use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::Tensor;
-use flowood_flows::threads::map_on_threads;
 use flowood_glow::Glow;
+use flowood_host::map_on_threads;
 
 /// The summed gradients of a data-parallel pass, the batch loss and each shard's report, in
 /// shard order.

@@ -3,19 +3,20 @@
 //! fine-tuning with the outlier loss, checkpoints that resume bit-for-bit, a metrics file and
 //! a progress bar.
 
-pub mod adamax;
-pub mod checkpoint;
-pub mod config;
-pub mod data_parallel;
-pub mod error;
-pub mod guard;
-pub mod metrics;
-pub mod trainer;
+mod adamax;
+mod checkpoint;
+mod config;
+mod data_parallel;
+mod error;
+mod guard;
+mod metrics;
+mod trainer;
 
 pub use adamax::{Adamax, AdamaxConfig, AdamaxState};
 pub use checkpoint::{Restored, TrainState, load_checkpoint, save_checkpoint};
 pub use config::{Objective, TrainConfig};
 pub use data_parallel::{ParallelPass, data_parallel, shard_count};
 pub use error::TrainError;
+pub use guard::{BatchVerdict, batch_verdict};
 pub use metrics::MetricsRecord;
 pub use trainer::{TrainData, TrainSummary, Trainer, evaluate_bits_per_dim};

@@ -9,7 +9,7 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use flowood_data::Batcher;
-use flowood_flows::param_init::to_host;
+use flowood_flows::to_host;
 use flowood_glow::Glow;
 use flowood_objectives::{MarginLoss, OutlierLoss};
 use indicatif::{ProgressBar, ProgressStyle};

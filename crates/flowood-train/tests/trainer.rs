@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use flowood_data::{Augment, BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist};
 use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
-use flowood_train::guard::{BatchVerdict, batch_verdict};
+use flowood_train::{BatchVerdict, batch_verdict};
 use flowood_train::{
     MetricsRecord, Objective, TrainConfig, TrainData, TrainError, Trainer, evaluate_bits_per_dim,
 };
@@ -59,7 +59,7 @@ fn data(seed: u64) -> TrainData {
 }
 
 fn weights(model: &Glow) -> Vec<(String, Vec<u8>)> {
-    flowood_flows::check::parameter_bytes(model)
+    flowood_flows::testing::parameter_bytes(model)
 }
 
 #[test]

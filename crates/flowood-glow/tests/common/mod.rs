@@ -1,7 +1,7 @@
 //! The tiny model and inputs shared by the Glow test binaries.
 
 use burn::tensor::{Device, Tensor};
-use flowood_flows::check::random_batch;
+use flowood_flows::testing::random_batch;
 use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
 
 /// The small test configuration: 1x8x8, L = 2, K = 3, hidden 8.

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use burn::tensor::Device;
-use flowood_flows::perturb_parameters;
+use flowood_flows::testing::perturb_parameters;
 use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
 use flowood_scores::{Pixels, ScoreBatch};
 use rand::rngs::StdRng;

@@ -5,7 +5,8 @@ use burn::tensor::Tensor;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::param_init::{host_tensor, normal_values};
+use crate::host::host_tensor;
+use crate::param_init::normal_values;
 
 /// Adds `N(0, std^2)` noise (seeded) to every float parameter of `module`.
 ///

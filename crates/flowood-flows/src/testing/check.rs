@@ -1,7 +1,5 @@
 //! Numerical checks of invertible maps: reconstruction error and the log-determinant of the
 //! full Jacobian by central differences.
-//!
-//! These are what flowood's own tests use, offered so that users can check layers they write.
 
 use burn::module::Module;
 use burn::store::ModuleSnapshot;
@@ -10,7 +8,7 @@ use nalgebra::DMatrix;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::param_init::{host_tensor, to_host};
+use crate::host::{host_tensor, to_host};
 
 /// A seeded batch of values uniform in the model's input range `[-0.5, 0.5)`, plus `shift`
 /// (a non-zero shift gives ActNorm's data-dependent init a mean to remove). The same seed gives

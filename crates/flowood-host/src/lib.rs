@@ -1,0 +1,9 @@
+//! Host-side helpers shared by the [flowood](https://crates.io/crates/flowood) crates: every
+//! file or folder they write goes through [`write_atomically`], and independent pieces of work
+//! run on threads with [`map_on_threads`].
+
+mod atomic_write;
+mod threads;
+
+pub use atomic_write::{AtomicWriteError, write_atomically, write_file_atomically};
+pub use threads::map_on_threads;
