@@ -1,6 +1,9 @@
 //! The data directory comes from `$FLOWOOD_DATA` only. This binary holds one test, so
 //! changing the variable races with nothing.
 
+// Changing the environment is `unsafe` since edition 2024 (see the SAFETY notes).
+#![allow(unsafe_code)]
+
 use flowood_data::{DATA_ENV, DataError, data_dir};
 
 #[test]
