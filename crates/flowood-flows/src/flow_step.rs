@@ -40,13 +40,10 @@ impl FlowStep {
 
 impl InvertibleLayer for FlowStep {
     fn forward(&self, x: Tensor<4>) -> FlowOutput {
-        let a = self.actnorm.forward(x);
-        let b = self.invconv.forward(a.output);
-        let c = self.coupling.forward(b.output);
-        FlowOutput {
-            output: c.output,
-            logdet: a.logdet + b.logdet + c.logdet,
-        }
+        self.actnorm
+            .forward(x)
+            .then(|h| self.invconv.forward(h))
+            .then(|h| self.coupling.forward(h))
     }
 
     fn inverse(&self, y: Tensor<4>) -> Tensor<4> {
@@ -57,19 +54,13 @@ impl InvertibleLayer for FlowStep {
 
     fn initialize(self, x: Tensor<4>) -> (Self, FlowOutput) {
         let (actnorm, a) = self.actnorm.initialize(x);
-        let (invconv, b) = self.invconv.initialize(a.output);
-        let (coupling, c) = self.coupling.initialize(b.output);
-        let out = FlowOutput {
-            output: c.output,
-            logdet: a.logdet + b.logdet + c.logdet,
+        let (invconv, b) = a.then_with(|h| self.invconv.initialize(h));
+        let (coupling, out) = b.then_with(|h| self.coupling.initialize(h));
+        let step = Self {
+            actnorm,
+            invconv,
+            coupling,
         };
-        (
-            Self {
-                actnorm,
-                invconv,
-                coupling,
-            },
-            out,
-        )
+        (step, out)
     }
 }

@@ -11,6 +11,36 @@ pub struct FlowOutput {
     pub logdet: Tensor<1>,
 }
 
+impl FlowOutput {
+    /// The identity's output: `x` itself, with a zero log-determinant.
+    pub fn identity(x: Tensor<4>) -> Self {
+        Self {
+            logdet: zero_logdet(&x),
+            output: x,
+        }
+    }
+
+    /// Applies `layer` to this output; the log-determinants add (the chain rule).
+    pub fn then(self, layer: impl FnOnce(Tensor<4>) -> FlowOutput) -> Self {
+        let next = layer(self.output);
+        Self {
+            output: next.output,
+            logdet: self.logdet + next.logdet,
+        }
+    }
+
+    /// [`FlowOutput::then`] for a step that also gives something back (the initialised layer
+    /// of [`InvertibleLayer::initialize`]).
+    pub fn then_with<T>(self, layer: impl FnOnce(Tensor<4>) -> (T, FlowOutput)) -> (T, Self) {
+        let (made, next) = layer(self.output);
+        let out = Self {
+            output: next.output,
+            logdet: self.logdet + next.logdet,
+        };
+        (made, out)
+    }
+}
+
 /// An invertible map `x -> y` with a tractable log-determinant.
 ///
 /// Every layer of flowood implements it: `forward` returns the output and the per-sample
@@ -29,6 +59,31 @@ pub trait InvertibleLayer: Sized {
     fn initialize(self, x: Tensor<4>) -> (Self, FlowOutput) {
         let out = self.forward(x);
         (self, out)
+    }
+}
+
+/// A sequence of layers is itself an invertible layer: applied first to last (log-dets add),
+/// inverted last to first, initialised in order, each on the output of the ones before it.
+impl<L: InvertibleLayer> InvertibleLayer for Vec<L> {
+    fn forward(&self, x: Tensor<4>) -> FlowOutput {
+        self.iter().fold(FlowOutput::identity(x), |acc, layer| {
+            acc.then(|h| layer.forward(h))
+        })
+    }
+
+    fn inverse(&self, y: Tensor<4>) -> Tensor<4> {
+        self.iter().rev().fold(y, |h, layer| layer.inverse(h))
+    }
+
+    fn initialize(self, x: Tensor<4>) -> (Self, FlowOutput) {
+        let mut acc = FlowOutput::identity(x);
+        let mut layers = Vec::with_capacity(self.len());
+        for layer in self {
+            let (layer, out) = acc.then_with(|h| layer.initialize(h));
+            layers.push(layer);
+            acc = out;
+        }
+        (layers, acc)
     }
 }
 

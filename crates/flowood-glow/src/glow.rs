@@ -2,29 +2,25 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::{InvertibleLayer, merge, split, squeeze, unsqueeze};
 use flowood_flows::{host_tensor, normal_values};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::config::{GlowConfig, PriorKind};
+use crate::config::GlowConfig;
 use crate::error::GlowError;
-use crate::likelihood::{LogLikelihood, ScaleTerms};
-use crate::prior::ScalePrior;
-use crate::scale::ScaleFlow;
+use crate::likelihood::LogLikelihood;
+use crate::scale::{GlowScale, ScaleOutput};
 
-/// A multiscale Glow (Kingma & Dhariwal 2018) as configured in docs/method.md.
+/// A multiscale Glow (Kingma & Dhariwal 2018) as configured in method.md.
 ///
-/// Scale i squeezes its input, applies K flow steps, then (for i < L) splits off half the
-/// channels as the latent `z_i`; the last scale keeps everything as `z_L`. Each latent is
-/// scored by its own prior, which gives the per-scale decomposition
+/// A sequence of [`GlowScale`]s: scale i squeezes its input, applies K flow steps, then (for
+/// i < L) splits off half the channels as the latent `z_i`; the last scale keeps everything as
+/// `z_L`. Each latent is scored by its own prior, which gives the per-scale decomposition
 /// `log p(x) = sum_i lp_i`, `lp_i = F_i + A_i + N_i` (see [`LogLikelihood`]).
 #[derive(Module, Debug)]
 pub struct Glow {
-    /// The flow of each scale, first (finest) first.
-    pub levels: Vec<ScaleFlow>,
-    /// The prior of each scale's latent.
-    pub priors: Vec<ScalePrior>,
+    /// The scales, first (finest) first.
+    pub scales: Vec<GlowScale>,
     /// The architecture this model was built from.
     #[module(skip)]
     pub config: GlowConfig,
@@ -45,31 +41,11 @@ impl GlowConfig {
     pub fn init(&self, device: &Device, seed: u64) -> Result<Glow, GlowError> {
         self.validate()?;
         let mut rng = StdRng::seed_from_u64(seed);
-        let mut levels = Vec::with_capacity(self.levels);
-        let mut priors = Vec::with_capacity(self.levels);
-        for i in 0..self.levels {
-            let c = self.flow_channels(i);
-            levels.push(ScaleFlow::new(
-                c,
-                self.steps_per_level,
-                self.hidden_channels,
-                self.coupling,
-                &mut rng,
-                device,
-            )?);
-            let shape = self.latent_shape(i);
-            let last = i + 1 == self.levels;
-            priors.push(match (self.prior, last) {
-                (PriorKind::ActNormGaussian, _) => ScalePrior::actnorm(shape, device)?,
-                (PriorKind::ConditionalSplit, false) => {
-                    ScalePrior::conditional(c - shape[0], shape[0], &mut rng, device)
-                }
-                (PriorKind::ConditionalSplit, true) => ScalePrior::learned(shape, device),
-            });
-        }
+        let scales = (0..self.levels)
+            .map(|i| GlowScale::new(self, i, &mut rng, device))
+            .collect::<Result<_, _>>()?;
         Ok(Glow {
-            levels,
-            priors,
+            scales,
             config: self.clone(),
         })
     }
@@ -89,29 +65,16 @@ impl Glow {
     /// One forward pass giving both the log-likelihood and the latents.
     pub fn encode_with_likelihood(&self, x: Tensor<4>) -> Result<Encoded, GlowError> {
         self.check_input(&x)?;
-        let mut h = x;
-        let mut scales = Vec::with_capacity(self.levels.len());
-        let mut latents = Vec::with_capacity(self.levels.len());
-        for (i, (level, prior)) in self.levels.iter().zip(&self.priors).enumerate() {
-            let flow = level.forward(squeeze(h)?);
-            let (z, kept) = split_unless_last(flow.output, i + 1 == self.levels.len());
-            let terms = prior.terms(z.clone(), kept.as_ref());
-            scales.push(ScaleTerms::new(flow.logdet, terms.logdet, terms.gaussian));
-            latents.push(z);
-            h = kept.unwrap_or_else(|| latents[i].clone());
-        }
-        let log_likelihood = LogLikelihood::from_scales(scales, self.config.dims());
-        Ok(Encoded {
-            log_likelihood,
-            latents,
-        })
+        let (_, outputs) = up_through(self.scales.iter(), x, |scale, h| {
+            Ok(((), scale.forward(h)?))
+        })?;
+        Ok(Encoded::new(outputs, self.config.dims()))
     }
 
     /// Maps latents (as from [`Glow::encode`]) back to images.
     pub fn decode(&self, latents: &[Tensor<4>]) -> Result<Tensor<4>, GlowError> {
         self.check_latents(latents)?;
-        let top = latents[latents.len() - 1].clone();
-        Ok(self.generate(top, |i, _| latents[i].clone()))
+        Ok(self.generate(|i, _| latents[i].clone()))
     }
 
     /// Draws `n` images with prior noise scaled by `temperature` (0.7 is customary).
@@ -140,27 +103,28 @@ impl Glow {
                 &device,
             )
         };
-        let last = self.levels.len() - 1;
-        let top = self.priors[last].sample(noise(self.config.latent_shape(last)), None);
-        Ok(self.generate(top, |i, kept| {
-            self.priors[i].sample(noise(self.config.latent_shape(i)), Some(kept))
+        Ok(self.generate(|i, kept| {
+            let eps = noise(self.config.latent_shape(i));
+            self.scales[i].prior.sample(eps, kept)
         }))
     }
 
-    /// Runs the scales backwards from the top latent; `latent(i, kept)` supplies `z_i` for
-    /// each lower scale given the half kept at that scale.
+    /// Runs the scales backwards, last first; `latent(i, kept)` supplies `z_i` given the half
+    /// kept at scale i (`None` for the last scale, which keeps nothing).
     fn generate(
         &self,
-        top: Tensor<4>,
-        mut latent: impl FnMut(usize, &Tensor<4>) -> Tensor<4>,
+        mut latent: impl FnMut(usize, Option<&Tensor<4>>) -> Tensor<4>,
     ) -> Tensor<4> {
-        let last = self.levels.len() - 1;
-        let mut h = unsqueeze(self.levels[last].inverse(top));
-        for i in (0..last).rev() {
-            let z = latent(i, &h);
-            h = unsqueeze(self.levels[i].inverse(merge(z, h)));
-        }
-        h
+        let image = self
+            .scales
+            .iter()
+            .enumerate()
+            .rev()
+            .fold(None, |kept, (i, scale)| {
+                let z = latent(i, kept.as_ref());
+                Some(scale.inverse(z, kept))
+            });
+        image.unwrap_or_else(|| unreachable!("a Glow has at least one scale"))
     }
 
     /// Data-dependent initialisation of every ActNorm from `batches` (about 10 batches of 64),
@@ -179,36 +143,25 @@ impl Glow {
             });
         }
         batches.iter().try_for_each(|b| self.check_input(b))?;
-        let mut h = Tensor::cat(batches.to_vec(), 0);
-        let mut levels = Vec::with_capacity(self.levels.len());
-        let mut priors = Vec::with_capacity(self.levels.len());
-        for (i, (level, prior)) in self.levels.into_iter().zip(self.priors).enumerate() {
-            let (level, flow) = level.initialize(squeeze(h)?);
-            let (z, kept) = split_unless_last(flow.output, i + 1 == self.config.levels);
-            let (prior, _) = prior.initialize(z.clone(), kept.as_ref());
-            levels.push(level);
-            priors.push(prior);
-            h = kept.unwrap_or(z);
-        }
+        let x = Tensor::cat(batches.to_vec(), 0);
+        let (scales, _) = up_through(self.scales, x, GlowScale::initialize)?;
         Ok(Self {
-            levels,
-            priors,
+            scales,
             config: self.config,
         })
     }
 
     /// Whether data-dependent initialisation has run (it is saved with the model).
     pub fn is_initialized(&self) -> bool {
-        let prior_ready = self.priors.iter().all(|p| match p {
-            ScalePrior::ActNorm(a) => a.actnorm.is_initialized(),
-            _ => true,
-        });
-        prior_ready && self.levels.iter().all(ScaleFlow::is_initialized)
+        self.scales.iter().all(GlowScale::is_initialized)
     }
 
     /// The device the parameters live on.
     pub fn device(&self) -> Device {
-        self.levels[0].steps[0].actnorm.bias.device()
+        self.devices()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| unreachable!("a Glow has parameters"))
     }
 
     /// Checks that `x` is `[B, C, S, S]` for the configured channels and size.
@@ -244,14 +197,35 @@ impl Glow {
     }
 }
 
-/// Splits a scale's output into its latent and the kept half; the last scale keeps nothing.
-fn split_unless_last(out: Tensor<4>, last: bool) -> (Tensor<4>, Option<Tensor<4>>) {
-    if last {
-        (out, None)
-    } else {
-        let (z, kept) = split(out);
-        (z, Some(kept))
+impl Encoded {
+    /// The log-likelihood and latents of the outputs of every scale, first scale first.
+    fn new(outputs: Vec<ScaleOutput>, dims: usize) -> Self {
+        let (scales, latents) = outputs.into_iter().map(|o| (o.terms, o.latent)).unzip();
+        Self {
+            log_likelihood: LogLikelihood::from_scales(scales, dims),
+            latents,
+        }
     }
+}
+
+/// Feeds `x` up through `scales`, each scale's kept half into the next, with `step` running
+/// one scale; returns what `step` made of each scale (e.g. the initialised scale) and the
+/// outputs of all scales.
+fn up_through<S, T>(
+    scales: impl IntoIterator<Item = S>,
+    x: Tensor<4>,
+    mut step: impl FnMut(S, Tensor<4>) -> Result<(T, ScaleOutput), GlowError>,
+) -> Result<(Vec<T>, Vec<ScaleOutput>), GlowError> {
+    let mut made = Vec::new();
+    let mut outputs: Vec<ScaleOutput> = Vec::new();
+    let mut h = x;
+    for scale in scales {
+        let (t, out) = step(scale, h)?;
+        h = out.kept.clone().unwrap_or_else(|| out.latent.clone());
+        made.push(t);
+        outputs.push(out);
+    }
+    Ok((made, outputs))
 }
 
 /// Checks `[B, C, H, W]` against `[C, H, W]` with any `B >= 1`.

@@ -49,4 +49,4 @@ pub use glow::{Encoded, Glow};
 pub use likelihood::{LogLikelihood, LogLikelihoodValues, ScaleTerms, ScaleValues};
 pub use persist::{CONFIG_METADATA_KEY, config_path};
 pub use prior::{ActNormPrior, ConditionalPrior, LearnedPrior, PriorTerms, ScalePrior};
-pub use scale::ScaleFlow;
+pub use scale::{GlowScale, ScaleOutput};

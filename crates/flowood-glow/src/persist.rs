@@ -1,12 +1,17 @@
 //! Saving and loading a Glow: Burn's burnpack format, and safetensors for other frameworks.
 //!
+//! The model keeps scale i's flow steps and prior together (`scales.{i}.steps`,
+//! `scales.{i}.prior`); files written before that held them as `levels.{i}` and `priors.{i}`,
+//! and load through [`LEGACY_NAMES`]. Safetensors exports keep those documented names
+//! ([`EXPORT_NAMES`]).
+//!
 //! Files are written through `flowood_host::write_atomically`, so a crash never leaves a
 //! half-written model behind.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::store::{ModuleSnapshot, SafetensorsStore};
+use burn::store::{BurnpackStore, ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 use flowood_host::write_atomically;
 
@@ -16,6 +21,20 @@ use crate::glow::Glow;
 
 /// Metadata key holding the JSON [`GlowConfig`] in exported safetensors files.
 pub const CONFIG_METADATA_KEY: &str = "flowood.glow_config";
+
+/// Tensor names of files written before a scale was one module, mapped to the model's
+/// (applied in order, as regular expressions).
+const LEGACY_NAMES: [(&str, &str); 2] = [
+    (r"^priors\.(\d+)\.", "scales.$1.prior."),
+    (r"^levels\.(\d+)\.", "scales.$1."),
+];
+
+/// The model's tensor names mapped to the documented safetensors names (the inverse of
+/// [`LEGACY_NAMES`]).
+const EXPORT_NAMES: [(&str, &str); 2] = [
+    (r"^scales\.(\d+)\.prior\.", "priors.$1."),
+    (r"^scales\.(\d+)\.", "levels.$1."),
+];
 
 impl Glow {
     /// Saves the weights (burnpack, at `path`) and the configuration (JSON, at
@@ -42,10 +61,20 @@ impl Glow {
         config.init(device, 0)?.load_weights(path)
     }
 
-    /// Loads weights saved by [`Glow::save`] into this model (same configuration).
-    pub fn load_weights(self, path: &Path) -> Result<Self, GlowError> {
-        self.try_load_file(path)
-            .map_err(|e| io_err("loading model from", path, e))
+    /// Loads weights saved by [`Glow::save`] into this model (same configuration). Every
+    /// tensor must be present with the right shape, and no other tensor.
+    pub fn load_weights(mut self, path: &Path) -> Result<Self, GlowError> {
+        let store = BurnpackStore::from_file(path).auto_extension(false);
+        let mut store = LEGACY_NAMES
+            .iter()
+            .fold(store, |s, (from, to)| s.with_remap_pattern(from, *to));
+        let result = self
+            .load_from(&mut store)
+            .map_err(|e| io_err("loading model from", path, e))?;
+        if !result.unused.is_empty() {
+            return Err(io_err("loading model from", path, format!("{result}")));
+        }
+        Ok(self)
     }
 
     /// Exports the weights as safetensors with stable names (see the crate docs), the
@@ -54,10 +83,10 @@ impl Glow {
         let json = serde_json::to_string(&self.config)
             .map_err(|e| io_err("serialising config for", path, e))?;
         write_atomically(path, |tmp| {
-            let mut store = SafetensorsStore::from_file(tmp)
+            let store = SafetensorsStore::from_file(tmp)
                 .skip_enum_variants(true)
                 .metadata(CONFIG_METADATA_KEY, json.clone());
-            self.save_into(&mut store)
+            self.save_into(&mut remapped(store, &EXPORT_NAMES))
         })
         .map_err(|e| io_err("exporting safetensors to", path, e))
     }
@@ -66,7 +95,8 @@ impl Glow {
     /// framework under the same names) into this model. Every tensor must be present with the
     /// right shape.
     pub fn import_safetensors(mut self, path: &Path) -> Result<Self, GlowError> {
-        let mut store = SafetensorsStore::from_file(path).skip_enum_variants(true);
+        let store = SafetensorsStore::from_file(path).skip_enum_variants(true);
+        let mut store = remapped(store, &LEGACY_NAMES);
         let result = self
             .load_from(&mut store)
             .map_err(|e| io_err("importing safetensors from", path, e))?;
@@ -79,6 +109,13 @@ impl Glow {
         }
         Ok(self)
     }
+}
+
+/// `store` with the tensor names mapped by `names`.
+fn remapped(store: SafetensorsStore, names: &[(&str, &str)]) -> SafetensorsStore {
+    names
+        .iter()
+        .fold(store, |s, (from, to)| s.with_key_remapping(from, *to))
 }
 
 /// Where [`Glow::save`] puts the configuration for a model file `path`: `path` with

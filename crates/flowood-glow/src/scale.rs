@@ -1,74 +1,137 @@
-//! The K flow steps of one scale, composed into one invertible layer.
+//! One scale of the multiscale Glow: squeeze, K flow steps, split, and the prior of its latent.
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::{CouplingKind, FlowError, FlowOutput, FlowStep, InvertibleLayer};
+use flowood_flows::{FlowStep, InvertibleLayer, merge, split, squeeze, unsqueeze};
 use rand::Rng;
 
-/// K flow steps applied in order; their log-dets add up to `F_i`.
+use crate::config::{GlowConfig, PriorKind};
+use crate::error::GlowError;
+use crate::likelihood::ScaleTerms;
+use crate::prior::{PriorTerms, ScalePrior};
+
+/// Scale i of a Glow: it squeezes its input, applies K flow steps (log-dets `F_i`), then (for
+/// i < L) splits off half the channels as the latent `z_i`, which its prior scores (`A_i`,
+/// `N_i`); the last scale keeps everything as `z_L`.
 #[derive(Module, Debug)]
-pub struct ScaleFlow {
+pub struct GlowScale {
     /// The flow steps, applied first to last.
     pub steps: Vec<FlowStep>,
+    /// The prior of the scale's latent.
+    pub prior: ScalePrior,
+    /// Whether the scale splits its output (every scale but the last).
+    #[module(skip)]
+    pub splits: bool,
 }
 
-impl ScaleFlow {
-    /// `steps` flow steps over `channels` channels with couplings of `hidden` channels.
+/// What one scale makes of its input.
+#[derive(Debug, Clone)]
+pub struct ScaleOutput {
+    /// The half passed on to the next scale; `None` on the last scale.
+    pub kept: Option<Tensor<4>>,
+    /// `F_i`, `A_i`, `N_i` and `lp_i` of the scale.
+    pub terms: ScaleTerms,
+    /// The latent `z_i` (before the prior's own transform).
+    pub latent: Tensor<4>,
+}
+
+impl GlowScale {
+    /// Scale `i` (0-based) of the Glow `config` describes; initial parameters come from `rng`.
     pub fn new(
-        channels: usize,
-        steps: usize,
-        hidden: usize,
-        kind: CouplingKind,
+        config: &GlowConfig,
+        i: usize,
         rng: &mut impl Rng,
         device: &Device,
-    ) -> Result<Self, FlowError> {
-        let steps = (0..steps)
-            .map(|_| FlowStep::new(channels, hidden, kind, rng, device))
+    ) -> Result<Self, GlowError> {
+        let c = config.flow_channels(i);
+        let steps = (0..config.steps_per_level)
+            .map(|_| FlowStep::new(c, config.hidden_channels, config.coupling, rng, device))
             .collect::<Result<_, _>>()?;
-        Ok(Self { steps })
-    }
-
-    /// Whether every ActNorm of the scale has been initialised.
-    pub fn is_initialized(&self) -> bool {
-        self.steps.iter().all(|s| s.actnorm.is_initialized())
-    }
-}
-
-impl InvertibleLayer for ScaleFlow {
-    fn forward(&self, x: Tensor<4>) -> FlowOutput {
-        let [b, ..] = x.dims();
-        let init = FlowOutput {
-            logdet: Tensor::zeros([b], &x.device()),
-            output: x,
-        };
-        self.steps.iter().fold(init, |acc, step| {
-            let out = step.forward(acc.output);
-            FlowOutput {
-                output: out.output,
-                logdet: acc.logdet + out.logdet,
+        let shape = config.latent_shape(i);
+        let splits = i + 1 < config.levels;
+        let prior = match (config.prior, splits) {
+            (PriorKind::ActNormGaussian, _) => ScalePrior::actnorm(shape, device)?,
+            (PriorKind::ConditionalSplit, true) => {
+                ScalePrior::conditional(c - shape[0], shape[0], rng, device)
             }
+            (PriorKind::ConditionalSplit, false) => ScalePrior::learned(shape, device),
+        };
+        Ok(Self {
+            steps,
+            prior,
+            splits,
         })
     }
 
-    fn inverse(&self, y: Tensor<4>) -> Tensor<4> {
-        self.steps.iter().rev().fold(y, |h, step| step.inverse(h))
+    /// Runs the scale on `h` (the input image or the previous scale's kept half).
+    pub fn forward(&self, h: Tensor<4>) -> Result<ScaleOutput, GlowError> {
+        let flow = self.steps.forward(squeeze(h)?);
+        let (latent, kept) = split_if(self.splits, flow.output);
+        let prior = self.prior.terms(latent.clone(), kept.as_ref());
+        Ok(ScaleOutput::new(flow.logdet, prior, latent, kept))
     }
 
-    fn initialize(self, x: Tensor<4>) -> (Self, FlowOutput) {
-        let [b, ..] = x.dims();
-        let mut acc = FlowOutput {
-            logdet: Tensor::zeros([b], &x.device()),
-            output: x,
+    /// Data-dependent initialisation of the scale's ActNorms on `h`, then [`Self::forward`]
+    /// with the new parameters.
+    pub fn initialize(self, h: Tensor<4>) -> Result<(Self, ScaleOutput), GlowError> {
+        let Self {
+            steps,
+            prior,
+            splits,
+        } = self;
+        let (steps, flow) = steps.initialize(squeeze(h)?);
+        let (latent, kept) = split_if(splits, flow.output);
+        let (prior, terms) = prior.initialize(latent.clone(), kept.as_ref());
+        let out = ScaleOutput::new(flow.logdet, terms, latent, kept);
+        let scale = Self {
+            steps,
+            prior,
+            splits,
         };
-        let mut steps = Vec::with_capacity(self.steps.len());
-        for step in self.steps {
-            let (step, out) = step.initialize(acc.output);
-            acc = FlowOutput {
-                output: out.output,
-                logdet: acc.logdet + out.logdet,
-            };
-            steps.push(step);
+        Ok((scale, out))
+    }
+
+    /// The scale's input, from its latent `z` and the half it kept (`None` on the last scale).
+    pub fn inverse(&self, z: Tensor<4>, kept: Option<Tensor<4>>) -> Tensor<4> {
+        let flow = match kept {
+            Some(kept) => merge(z, kept),
+            None => z,
+        };
+        unsqueeze(self.steps.inverse(flow))
+    }
+
+    /// Whether every ActNorm of the scale (steps and prior) has been initialised.
+    pub fn is_initialized(&self) -> bool {
+        let prior_ready = match &self.prior {
+            ScalePrior::ActNorm(a) => a.actnorm.is_initialized(),
+            _ => true,
+        };
+        prior_ready && self.steps.iter().all(|s| s.actnorm.is_initialized())
+    }
+}
+
+impl ScaleOutput {
+    fn new(
+        flow_logdet: Tensor<1>,
+        prior: PriorTerms,
+        latent: Tensor<4>,
+        kept: Option<Tensor<4>>,
+    ) -> Self {
+        Self {
+            kept,
+            terms: ScaleTerms::new(flow_logdet, prior.logdet, prior.gaussian),
+            latent,
         }
-        (Self { steps }, acc)
+    }
+}
+
+/// The latent and the kept half of a scale's flow output if the scale `splits`; otherwise the
+/// whole output is the latent (the last scale keeps nothing).
+fn split_if(splits: bool, out: Tensor<4>) -> (Tensor<4>, Option<Tensor<4>>) {
+    if splits {
+        let (z, kept) = split(out);
+        (z, Some(kept))
+    } else {
+        (out, None)
     }
 }

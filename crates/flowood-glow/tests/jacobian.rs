@@ -51,18 +51,17 @@ fn glow_logdet_matches_the_full_jacobian() {
         "sum F_i {flow} vs Jacobian {numeric}"
     );
 
-    let normalised = |b: Tensor<4>| {
-        let parts = glow
-            .encode(b)
-            .unwrap()
-            .into_iter()
-            .zip(&glow.priors)
-            .map(|(z, p)| match p {
-                ScalePrior::ActNorm(a) => a.actnorm.forward(z).output.flatten(1, 3),
-                _ => unreachable!("paper prior"),
-            });
-        Tensor::cat(parts.collect(), 1)
-    };
+    let normalised =
+        |b: Tensor<4>| {
+            let parts =
+                glow.encode(b).unwrap().into_iter().zip(&glow.scales).map(
+                    |(z, scale)| match &scale.prior {
+                        ScalePrior::ActNorm(a) => a.actnorm.forward(z).output.flatten(1, 3),
+                        _ => unreachable!("paper prior"),
+                    },
+                );
+            Tensor::cat(parts.collect(), 1)
+        };
     let numeric = numerical_logdet(normalised, &x, 1e-5);
     assert!(
         relative_diff(with_prior, numeric) < 1e-4,

@@ -49,9 +49,10 @@ impl ClassConditionalHead {
             .reduce(|a, b| a + b)
             .ok_or_else(|| ObjectiveError::Shape("a Glow without scales".into()))?;
         let mut parts = Vec::with_capacity(scales.len());
-        for (z, prior) in encoded.latents.into_iter().zip(&glow.priors) {
+        for (z, scale) in encoded.latents.into_iter().zip(&glow.scales) {
             parts.push(
-                prior
+                scale
+                    .prior
                     .normalize(z)
                     .ok_or(ObjectiveError::UnsupportedPrior)?
                     .flatten::<2>(1, 3),

@@ -182,7 +182,7 @@ fn guard_skips_steps_whose_loss_is_not_finite() {
         .initialize(&[data.train.batch(0, 0).unwrap().into_tensor(&device)])
         .unwrap();
     let mut broken = model.clone();
-    broken.levels[0].steps[0].actnorm.log_scale = broken.levels[0].steps[0]
+    broken.scales[0].steps[0].actnorm.log_scale = broken.scales[0].steps[0]
         .actnorm
         .log_scale
         .clone()
