@@ -8,12 +8,12 @@ use clap::Args;
 use flowood::burn::tensor::Device;
 use flowood::data::DataSource;
 use flowood::host::write_file_atomically;
-use flowood::scores::ScoreTable;
-use flowood::scores::metrics::{OodMetrics, evaluate};
+use flowood::scores::metrics::{OodMetrics, evaluate, roc_curve};
+use flowood::scores::{Score, ScoreTable};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
-use crate::plots::{histogram, roc, roc_points};
+use crate::plots::{histogram, roc};
 use crate::scoring::{ModelFlags, Models, finite_mean, score_err};
 use crate::train_args::parse_arg;
 
@@ -44,7 +44,7 @@ fn parse_named(spec: &str) -> Result<(String, DataSource), String> {
 /// One OOD set's metrics for every scorer.
 struct OodResult {
     name: String,
-    metrics: Vec<(String, OodMetrics)>,
+    metrics: Vec<(Score, OodMetrics)>,
 }
 
 /// Scores everything, writes the reports and plots, prints the Markdown.
@@ -60,12 +60,7 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
             models.score(models.load_set(source)?, name, device)?,
         ));
     }
-    let scorers: Vec<String> = in_table
-        .names()
-        .iter()
-        .filter(|n| n.starts_with("score_"))
-        .cloned()
-        .collect();
+    let scorers = models.scorer()?.scores();
     let results = tables
         .iter()
         .map(|(name, table)| ood_result(name, &in_table, table, &scorers))
@@ -94,13 +89,13 @@ fn ood_result(
     name: &str,
     in_table: &ScoreTable,
     ood: &ScoreTable,
-    scorers: &[String],
+    scorers: &[Score],
 ) -> Result<OodResult, CliError> {
     let metrics = scorers
         .iter()
-        .map(|s| {
+        .map(|&s| {
             Ok((
-                s.clone(),
+                s,
                 evaluate(column(in_table, s)?, column(ood, s)?).map_err(score_err)?,
             ))
         })
@@ -111,23 +106,20 @@ fn ood_result(
     })
 }
 
-fn column<'a>(table: &'a ScoreTable, name: &str) -> Result<&'a [f64], CliError> {
+/// The values of `score` in `table`.
+fn column(table: &ScoreTable, score: Score) -> Result<&[f64], CliError> {
+    let name = score.column();
     table
-        .column(name)
+        .column(&name)
         .ok_or_else(|| CliError::Usage(format!("no column {name}")))
 }
 
-/// `score_ratio_lp1` -> `ratio_lp1`.
-fn short(scorer: &str) -> &str {
-    scorer.trim_start_matches("score_")
-}
-
-fn auroc_markdown(results: &[OodResult], scorers: &[String]) -> String {
+fn auroc_markdown(results: &[OodResult], scorers: &[Score]) -> String {
     let mut md = String::from(
         "AUROC x100 (higher = better separation; in-distribution = positive)\n\n| OOD set |",
     );
     scorers.iter().for_each(|s| {
-        let _ = write!(md, " {} |", short(s));
+        let _ = write!(md, " {} |", s.name());
     });
     md.push_str("\n|---|");
     scorers.iter().for_each(|_| md.push_str("---|"));
@@ -187,7 +179,7 @@ fn metrics_csv(results: &[OodResult]) -> String {
                 csv,
                 "{},{},{},{},{},{},{},{},{},{}",
                 r.name,
-                short(s),
+                s.name(),
                 m.auroc,
                 m.aupr_in,
                 m.aupr_out,
@@ -205,7 +197,7 @@ fn metrics_csv(results: &[OodResult]) -> String {
 fn metrics_json(results: &[OodResult]) -> Value {
     let per_ood = results.iter().map(|r| {
         let per_scorer = r.metrics.iter().map(|(s, m)| {
-            (short(s).to_string(), json!({
+            (s.name(), json!({
                 "auroc": m.auroc, "aupr_in": m.aupr_in, "aupr_out": m.aupr_out, "fpr_at_95_tpr": m.fpr_at_95_tpr,
                 "n_in": m.n_in, "n_ood": m.n_ood, "nonfinite_in": m.nonfinite_in, "nonfinite_ood": m.nonfinite_ood,
             }))
@@ -237,29 +229,27 @@ fn draw_plots(
     out: &Path,
     in_table: &ScoreTable,
     tables: &[(String, ScoreTable)],
-    scorers: &[String],
+    scorers: &[Score],
 ) -> Result<(), CliError> {
-    for s in scorers {
+    for &s in scorers {
         let mut sets: Vec<(&str, &[f64])> = vec![("in-distribution", column(in_table, s)?)];
         for (name, table) in tables {
             sets.push((name.as_str(), column(table, s)?));
         }
         histogram(
-            &out.join(format!("hist-{}.png", short(s))),
-            &format!("score: {}", short(s)),
+            &out.join(format!("hist-{}.png", s.name())),
+            &format!("score: {}", s.name()),
             &sets,
         )?;
     }
     // -bpd ranks exactly like log p: its ROC curve would hide under that one.
-    let distinct: Vec<&String> = scorers.iter().filter(|s| short(s) != "neg_bpd").collect();
+    let distinct = scorers.iter().filter(|&&s| s != Score::NegBitsPerDim);
     for (name, table) in tables {
         let curves = distinct
-            .iter()
-            .map(|s| {
-                Ok((
-                    short(s).to_string(),
-                    roc_points(column(in_table, s)?, column(table, s)?),
-                ))
+            .clone()
+            .map(|&s| {
+                let curve = roc_curve(column(in_table, s)?, column(table, s)?);
+                Ok((s.name(), curve.map_err(score_err)?))
             })
             .collect::<Result<Vec<_>, CliError>>()?;
         roc(

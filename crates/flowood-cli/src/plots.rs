@@ -196,32 +196,3 @@ fn normalised_counts(values: &[f64], lo: f64, width: f64, bins: usize) -> Vec<f6
     let total = values.len().max(1) as f64 * width;
     counts.iter().map(|c| c / total).collect()
 }
-
-/// ROC points of scores (higher = more normal): for every threshold, the fraction of OOD and
-/// of in-distribution scores at or above it. Non-finite scores count as most anomalous.
-pub fn roc_points(in_scores: &[f64], ood_scores: &[f64]) -> Vec<(f64, f64)> {
-    let key = |v: f64| if v.is_finite() { v } else { f64::NEG_INFINITY };
-    let mut all: Vec<(f64, bool)> = in_scores
-        .iter()
-        .map(|&v| (key(v), true))
-        .chain(ood_scores.iter().map(|&v| (key(v), false)))
-        .collect();
-    all.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let (n_in, n_ood) = (
-        in_scores.len().max(1) as f64,
-        ood_scores.len().max(1) as f64,
-    );
-    let (mut tp, mut fp) = (0.0, 0.0);
-    let mut points = vec![(0.0, 0.0)];
-    for (i, &(score, is_in)) in all.iter().enumerate() {
-        if is_in {
-            tp += 1.0
-        } else {
-            fp += 1.0
-        }
-        if all.get(i + 1).is_none_or(|next| next.0 != score) {
-            points.push((fp / n_ood, tp / n_in));
-        }
-    }
-    points
-}

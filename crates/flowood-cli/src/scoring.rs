@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
-use flowood::data::{BatchConfig, Batcher, DataSource, ImageSet, Prepare, Split};
+use flowood::data::{DataSource, ImageSet, Prepare, Split};
 use flowood::glow::Glow;
 use flowood::scores::{DatasetScorer, Pixels, ScoreBatch, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -98,13 +98,8 @@ impl Models {
         )
     }
 
-    /// Every score and per-scale term of every image of `set`, streamed in batches.
-    pub fn score(
-        &self,
-        set: ImageSet,
-        label: &str,
-        device: &Device,
-    ) -> Result<ScoreTable, CliError> {
+    /// The scorer of every score and per-scale term these models give.
+    pub fn scorer(&self) -> Result<DatasetScorer, CliError> {
         let mut scorer = DatasetScorer::new(&self.model)
             .map_err(score_err)?
             .with_threads(self.threads);
@@ -114,6 +109,18 @@ impl Models {
         if self.complexity {
             scorer = scorer.with_complexity();
         }
+        Ok(scorer)
+    }
+
+    /// Every score and per-scale term of every image of `set`, streamed in batches of
+    /// [`BATCH`] images in order.
+    pub fn score(
+        &self,
+        set: ImageSet,
+        label: &str,
+        device: &Device,
+    ) -> Result<ScoreTable, CliError> {
+        let scorer = self.scorer()?;
         let total = set.len();
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
@@ -121,17 +128,10 @@ impl Models {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("scoring {label}"));
-        let set = std::sync::Arc::new(set);
-        let batcher = Batcher::new(set.clone(), BatchConfig::eval(BATCH))?;
-        let batches = batcher.epoch(0, 0, 1).map(|b| {
-            let [n, c, h, w] = b.shape;
-            let pixels: Vec<u8> = b
-                .indices
-                .iter()
-                .flat_map(|&i| set.image(i).unwrap_or_default().to_vec())
-                .collect();
-            let x = b.into_tensor(device);
-            Pixels::new(pixels, [n, c, h, w]).and_then(|p| ScoreBatch::with_pixels(x, p))
+        let [_, c, h, w] = set.shape();
+        let batches = set.pixels().chunks(BATCH * c * h * w).map(|chunk| {
+            let pixels = Pixels::new(chunk.to_vec(), [chunk.len() / (c * h * w), c, h, w]);
+            pixels.map(|p| ScoreBatch::from_pixels(p, device))
         });
         let mut error = None;
         let batches = batches.map_while(|b| b.map_err(|e| error = Some(e)).ok());

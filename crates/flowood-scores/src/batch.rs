@@ -1,6 +1,7 @@
 //! A batch to score: the model input tensor and, optionally, the uint8 images it came from.
 
 use burn::tensor::{Device, Tensor, TensorData};
+use flowood_data::eval_value;
 
 use crate::error::ScoreError;
 
@@ -57,13 +58,10 @@ impl Pixels {
         &self.data
     }
 
-    /// The deterministic evaluation input `x = v/256 - 0.5 + 1/512` (docs/method.md, Conventions).
+    /// The deterministic evaluation input `x = v/256 - 0.5 + 1/512` (docs/method.md,
+    /// Conventions), as `flowood_data::eval_value` defines it.
     pub fn eval_input(&self, device: &Device) -> Tensor<4> {
-        let values: Vec<f32> = self
-            .data
-            .iter()
-            .map(|&v| f32::from(v) / 256.0 - 0.5 + 1.0 / 512.0)
-            .collect();
+        let values: Vec<f32> = self.data.iter().map(|&v| eval_value(v)).collect();
         Tensor::from_data(TensorData::new(values, self.shape), device)
     }
 }

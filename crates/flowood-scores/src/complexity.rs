@@ -4,13 +4,14 @@
 //! length from the model's removes the part of the likelihood that only reflects complexity.
 //! Higher `S` is more anomalous, so the score is `-S` (higher = more normal).
 
-use flowood_glow::{Glow, LogLikelihoodValues};
+use flowood_glow::Glow;
 use png::{BitDepth, ColorType, Compression, Encoder};
 use rayon::prelude::*;
 
 use crate::batch::{Pixels, ScoreBatch};
 use crate::error::ScoreError;
 use crate::model::ScoringModel;
+use crate::score::{Score, ScoreInputs};
 use crate::scorer::Scorer;
 
 /// Size in bytes of the whole PNG file (signature, chunks, checksums) of one uint8 image
@@ -78,16 +79,6 @@ pub fn png_bits_per_dim(pixels: &Pixels) -> Result<Vec<f64>, ScoreError> {
         .collect()
 }
 
-/// The score `-S = bpd_png(x) - bpd_model(x)` of every image from the model's host values
-/// and the PNG bits per dimension.
-pub fn complexity_scores(values: &LogLikelihoodValues, png_bpd: &[f64]) -> Vec<f64> {
-    png_bpd
-        .iter()
-        .zip(&values.bits_per_dim)
-        .map(|(png, model)| png - model)
-        .collect()
-}
-
 /// Scores an image by `-S = -(bpd_model(x) - bpd_png(x))`; needs the uint8 images of the
 /// batch ([`ScoreBatch::with_pixels`] or [`ScoreBatch::from_pixels`]).
 #[derive(Debug, Clone)]
@@ -106,12 +97,15 @@ impl ComplexityScorer {
 
 impl Scorer for ComplexityScorer {
     fn name(&self) -> String {
-        "complexity".into()
+        Score::Complexity.name()
     }
 
     fn score(&self, batch: &ScoreBatch) -> Result<Vec<f64>, ScoreError> {
         let png_bpd = png_bits_per_dim(batch.require_pixels()?)?;
         let values = self.model.values(&batch.x)?;
-        Ok(complexity_scores(&values, &png_bpd))
+        Score::Complexity.compute(&ScoreInputs {
+            png_bpd: Some(&png_bpd),
+            ..ScoreInputs::of(&values)
+        })
     }
 }

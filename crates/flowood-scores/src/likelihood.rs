@@ -1,10 +1,11 @@
 //! The raw likelihood scores: `log p(x)` in nats, and `-bpd`.
 
-use flowood_glow::{Glow, LogLikelihoodValues};
+use flowood_glow::Glow;
 
 use crate::batch::ScoreBatch;
 use crate::error::ScoreError;
 use crate::model::ScoringModel;
+use crate::score::{Score, ScoreInputs};
 use crate::scorer::Scorer;
 
 /// In which unit the likelihood score is given.
@@ -44,24 +45,22 @@ impl LikelihoodScorer {
     }
 }
 
-/// The likelihood score of each image from host values.
-pub fn likelihood_scores(values: &LogLikelihoodValues, unit: LikelihoodUnit) -> Vec<f64> {
-    match unit {
-        LikelihoodUnit::Nats => values.total.clone(),
-        LikelihoodUnit::NegBitsPerDim => values.bits_per_dim.iter().map(|b| -b).collect(),
+impl LikelihoodScorer {
+    fn kind(&self) -> Score {
+        match self.unit {
+            LikelihoodUnit::Nats => Score::LogP,
+            LikelihoodUnit::NegBitsPerDim => Score::NegBitsPerDim,
+        }
     }
 }
 
 impl Scorer for LikelihoodScorer {
     fn name(&self) -> String {
-        match self.unit {
-            LikelihoodUnit::Nats => "log_p".into(),
-            LikelihoodUnit::NegBitsPerDim => "neg_bpd".into(),
-        }
+        self.kind().name()
     }
 
     fn score(&self, batch: &ScoreBatch) -> Result<Vec<f64>, ScoreError> {
         let values = self.model.values(&batch.x)?;
-        Ok(likelihood_scores(&values, self.unit))
+        self.kind().compute(&ScoreInputs::of(&values))
     }
 }

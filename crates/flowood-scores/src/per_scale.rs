@@ -4,12 +4,13 @@
 //! The final-scale score `lp_L` of the in-distribution model alone is the paper's score that
 //! ignores the local pixel statistics captured by the finer scales.
 
-use flowood_glow::{Glow, LogLikelihoodValues};
+use flowood_glow::Glow;
 
 use crate::batch::ScoreBatch;
 use crate::error::ScoreError;
 use crate::model::ScoringModel;
-use crate::ratio::{ModelPair, difference};
+use crate::ratio::ModelPair;
+use crate::score::{Score, ScoreInputs};
 use crate::scorer::Scorer;
 
 /// Which scale a per-scale score looks at.
@@ -39,34 +40,12 @@ impl Scale {
     }
 }
 
-/// `lp_i` of every image from host values (0-based `index`, assumed in range).
-pub fn scale_scores(values: &LogLikelihoodValues, index: usize) -> Vec<f64> {
-    values
-        .scales
-        .get(index)
-        .map(|s| s.lp.clone())
-        .unwrap_or_default()
-}
-
-/// `lp_i^in - lp_i^general` of every image from host values of both models.
-pub fn scale_ratio_scores(
-    in_values: &LogLikelihoodValues,
-    general: &LogLikelihoodValues,
-    index: usize,
-) -> Vec<f64> {
-    difference(
-        &scale_scores(in_values, index),
-        &scale_scores(general, index),
-    )
-}
-
 /// Scores an image by one scale's contribution `lp_i` (nats) under one model;
 /// [`ScaleScorer::final_scale`] is the paper's final-scale score.
 #[derive(Debug, Clone)]
 pub struct ScaleScorer {
     model: ScoringModel,
     scale: Scale,
-    index: usize,
 }
 
 impl ScaleScorer {
@@ -80,22 +59,18 @@ impl ScaleScorer {
         let model = ScoringModel::new(model, "in-distribution")?;
         let index = scale.index(model.levels());
         model.check_scale(index)?;
-        Ok(Self {
-            model,
-            scale,
-            index,
-        })
+        Ok(Self { model, scale })
     }
 }
 
 impl Scorer for ScaleScorer {
     fn name(&self) -> String {
-        self.scale.name()
+        Score::Scale(self.scale).name()
     }
 
     fn score(&self, batch: &ScoreBatch) -> Result<Vec<f64>, ScoreError> {
         let values = self.model.values(&batch.x)?;
-        Ok(scale_scores(&values, self.index))
+        Score::Scale(self.scale).compute(&ScoreInputs::of(&values))
     }
 }
 
@@ -105,7 +80,6 @@ impl Scorer for ScaleScorer {
 pub struct ScaleRatioScorer {
     pair: ModelPair,
     scale: Scale,
-    index: usize,
 }
 
 impl ScaleRatioScorer {
@@ -114,17 +88,16 @@ impl ScaleRatioScorer {
         let pair = ModelPair::new(in_model, general)?;
         let index = scale.index(pair.in_model.levels());
         pair.in_model.check_scale(index)?;
-        Ok(Self { pair, scale, index })
+        Ok(Self { pair, scale })
     }
 }
 
 impl Scorer for ScaleRatioScorer {
     fn name(&self) -> String {
-        format!("ratio_{}", self.scale.name())
+        Score::ScaleRatio(self.scale).name()
     }
 
     fn score(&self, batch: &ScoreBatch) -> Result<Vec<f64>, ScoreError> {
-        let (in_values, general) = self.pair.values(batch)?;
-        Ok(scale_ratio_scores(&in_values, &general, self.index))
+        self.pair.score(Score::ScaleRatio(self.scale), batch)
     }
 }

@@ -5,6 +5,7 @@ use flowood_glow::{Glow, LogLikelihoodValues};
 use crate::batch::ScoreBatch;
 use crate::error::ScoreError;
 use crate::model::ScoringModel;
+use crate::score::{Score, ScoreInputs};
 use crate::scorer::Scorer;
 
 /// The in-distribution model and the general model of a ratio, checked to share one
@@ -36,6 +37,15 @@ impl ModelPair {
             self.general.values(&batch.x)?,
         ))
     }
+
+    /// `score` of every image of `batch` under both models.
+    pub fn score(&self, score: Score, batch: &ScoreBatch) -> Result<Vec<f64>, ScoreError> {
+        let (in_values, general) = self.values(batch)?;
+        score.compute(&ScoreInputs {
+            general: Some(&general),
+            ..ScoreInputs::of(&in_values)
+        })
+    }
 }
 
 /// Scores an image by `log p_in(x) - log p_general(x)` (nats): high when the in-distribution
@@ -54,23 +64,12 @@ impl RatioScorer {
     }
 }
 
-/// Element-wise `a - b`.
-pub fn difference(a: &[f64], b: &[f64]) -> Vec<f64> {
-    a.iter().zip(b).map(|(a, b)| a - b).collect()
-}
-
-/// The ratio of each image from host values of both models.
-pub fn ratio_scores(in_values: &LogLikelihoodValues, general: &LogLikelihoodValues) -> Vec<f64> {
-    difference(&in_values.total, &general.total)
-}
-
 impl Scorer for RatioScorer {
     fn name(&self) -> String {
-        "ratio".into()
+        Score::Ratio.name()
     }
 
     fn score(&self, batch: &ScoreBatch) -> Result<Vec<f64>, ScoreError> {
-        let (in_values, general) = self.pair.values(batch)?;
-        Ok(ratio_scores(&in_values, &general))
+        self.pair.score(Score::Ratio, batch)
     }
 }

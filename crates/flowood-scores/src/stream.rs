@@ -6,12 +6,10 @@ use flowood_glow::{Glow, LogLikelihoodValues};
 use flowood_host::map_on_threads;
 
 use crate::batch::ScoreBatch;
-use crate::complexity::{complexity_scores, png_bits_per_dim};
+use crate::complexity::png_bits_per_dim;
 use crate::error::ScoreError;
-use crate::likelihood::{LikelihoodUnit, likelihood_scores};
 use crate::model::ScoringModel;
-use crate::per_scale::{Scale, scale_ratio_scores, scale_scores};
-use crate::ratio::ratio_scores;
+use crate::score::{Score, ScoreInputs};
 use crate::scorer::Scorer;
 use crate::table::ScoreTable;
 
@@ -20,10 +18,11 @@ use crate::table::ScoreTable;
 ///
 /// Columns of the resulting [`ScoreTable`] (scales numbered `1..=L` as in the paper;
 /// every `score_*` column follows "higher = more normal"):
-/// - `score_log_p`, `score_neg_bpd`, `score_final_scale` (in-distribution model), and
-///   `score_lp{i}` for every earlier scale (the last one is `score_final_scale`);
-/// - with a general model: `score_ratio` and `score_ratio_lp{i}` for every scale;
-/// - with input complexity: `score_complexity` (`-S`) and `png_bpd`;
+/// - [`Score::column`] of each of [`DatasetScorer::scores`]: `score_log_p`, `score_neg_bpd`,
+///   `score_lp{i}` for every scale but the last, `score_final_scale`; with a general model
+///   `score_ratio` and `score_ratio_lp{i}` for every scale; with input complexity
+///   `score_complexity` (`-S`);
+/// - with input complexity: `png_bpd`;
 /// - for each model `m` in `in` (and `general`): `m_log_p` (nats), `m_bpd`, and per scale
 ///   `m_F{i}`, `m_A{i}`, `m_N{i}`, `m_lp{i}` (flow log-det, prior log-det, Gaussian term,
 ///   contribution).
@@ -68,6 +67,15 @@ impl DatasetScorer {
         self
     }
 
+    /// The scores of the tables this scorer makes, in column order.
+    pub fn scores(&self) -> Vec<Score> {
+        Score::all(
+            self.in_model.levels(),
+            self.general.is_some(),
+            self.complexity,
+        )
+    }
+
     /// Scores one batch into a table of `batch.len()` rows.
     pub fn score_batch(&self, batch: &ScoreBatch) -> Result<ScoreTable, ScoreError> {
         let in_values = self.in_model.values(&batch.x)?;
@@ -75,20 +83,21 @@ impl DatasetScorer {
             Some(g) => Some(g.values(&batch.x)?),
             None => None,
         };
-        let mut columns = vec![
-            score("log_p", likelihood_scores(&in_values, LikelihoodUnit::Nats)),
-            score(
-                "neg_bpd",
-                likelihood_scores(&in_values, LikelihoodUnit::NegBitsPerDim),
-            ),
-        ];
-        columns.extend(scale_columns(&in_values));
-        if let Some(g) = &general {
-            columns.extend(ratio_columns(&in_values, g));
-        }
-        if self.complexity {
-            let png_bpd = png_bits_per_dim(batch.require_pixels()?)?;
-            columns.push(score("complexity", complexity_scores(&in_values, &png_bpd)));
+        let png_bpd = match self.complexity {
+            true => Some(png_bits_per_dim(batch.require_pixels()?)?),
+            false => None,
+        };
+        let inputs = ScoreInputs {
+            in_model: &in_values,
+            general: general.as_ref(),
+            png_bpd: png_bpd.as_deref(),
+        };
+        let mut columns = self
+            .scores()
+            .into_iter()
+            .map(|s| Ok((s.column(), s.compute(&inputs)?)))
+            .collect::<Result<Vec<_>, ScoreError>>()?;
+        if let Some(png_bpd) = png_bpd {
             columns.push(("png_bpd".into(), png_bpd));
         }
         columns.extend(term_columns("in", &in_values));
@@ -138,38 +147,6 @@ pub fn stream_scores<S: Scorer + ?Sized>(
         progress(scores.len(), total_images);
     }
     Ok(scores)
-}
-
-fn score(name: &str, values: Vec<f64>) -> (String, Vec<f64>) {
-    (format!("score_{name}"), values)
-}
-
-/// `score_lp{i}` for every scale but the last, then `score_final_scale`: each scale's
-/// contribution alone, the paper's way of showing which scales rank OOD data as likely.
-/// Named as the matching [`ScaleScorer`](crate::per_scale::ScaleScorer)s are.
-fn scale_columns(in_values: &LogLikelihoodValues) -> Vec<(String, Vec<f64>)> {
-    let levels = in_values.scales.len();
-    (0..levels.saturating_sub(1))
-        .map(Scale::Index)
-        .chain([Scale::Final])
-        .map(|s| score(&s.name(), scale_scores(in_values, s.index(levels))))
-        .collect()
-}
-
-/// `score_ratio` and `score_ratio_lp{i}` for every scale.
-fn ratio_columns(
-    in_values: &LogLikelihoodValues,
-    general: &LogLikelihoodValues,
-) -> Vec<(String, Vec<f64>)> {
-    let per_scale = (0..in_values.scales.len()).map(|i| {
-        score(
-            &format!("ratio_{}", Scale::Index(i).name()),
-            scale_ratio_scores(in_values, general, i),
-        )
-    });
-    std::iter::once(score("ratio", ratio_scores(in_values, general)))
-        .chain(per_scale)
-        .collect()
 }
 
 /// `{prefix}_log_p`, `{prefix}_bpd` and `{prefix}_{F,A,N,lp}{i}` for every scale.

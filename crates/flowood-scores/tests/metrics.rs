@@ -1,7 +1,9 @@
 //! Metrics against hand-computed values, ties, degenerate input and a brute-force count.
 
 use flowood_scores::MetricError;
-use flowood_scores::metrics::{Class, aupr_in, aupr_out, auroc, evaluate, fpr_at_95_tpr};
+use flowood_scores::metrics::{
+    Class, aupr_in, aupr_out, auroc, evaluate, fpr_at_95_tpr, roc_curve,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -132,4 +134,42 @@ fn auroc_equals_brute_force_mann_whitney_on_random_data() {
         let fast = auroc(&i, &o).unwrap();
         assert!((fast - brute_force_auroc(&i, &o)).abs() < 1e-12);
     }
+}
+
+#[test]
+fn roc_curve_by_hand_and_its_area_is_the_auroc() {
+    let (i, o) = ([3.0, 2.0, 2.0, 1.0], [2.0, 1.0, 0.0]);
+    // Distinct scores 3, 2, 1, 0: (FPR, TPR) at or above each.
+    let expected = [
+        (0.0, 0.0),
+        (0.0, 0.25),
+        (1.0 / 3.0, 0.75),
+        (2.0 / 3.0, 1.0),
+        (1.0, 1.0),
+    ];
+    let curve = roc_curve(&i, &o).unwrap();
+    assert_eq!(curve.len(), expected.len());
+    for (p, e) in curve.iter().zip(expected) {
+        close(p.0, e.0);
+        close(p.1, e.1);
+    }
+    let mut rng = StdRng::seed_from_u64(8);
+    for _ in 0..50 {
+        let i: Vec<f64> = (0..rng.random_range(1..40))
+            .map(|_| f64::from(rng.random_range(0..9)))
+            .collect();
+        let o: Vec<f64> = (0..rng.random_range(1..40))
+            .map(|_| f64::from(rng.random_range(0..7)))
+            .collect();
+        let area: f64 = roc_curve(&i, &o)
+            .unwrap()
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+            .sum();
+        assert!((area - auroc(&i, &o).unwrap()).abs() < 1e-12);
+    }
+    assert!(matches!(
+        roc_curve(&[], &o),
+        Err(MetricError::EmptyClass(Class::InDistribution))
+    ));
 }

@@ -13,9 +13,11 @@ mod auroc;
 mod fpr;
 mod ranking;
 mod report;
+mod roc;
 
 pub use aupr::{aupr_in, aupr_out};
 pub use auroc::auroc;
 pub use fpr::fpr_at_95_tpr;
 pub use ranking::{Class, Group, Ranking};
 pub use report::{OodMetrics, evaluate};
+pub use roc::roc_curve;
