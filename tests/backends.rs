@@ -347,9 +347,7 @@ fn training_on_the_device_lowers_the_loss() {
         ..TrainConfig::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let trainer = Trainer::new(train_config, &gpu, dir.path())
-        .unwrap()
-        .with_progress(false);
+    let trainer = Trainer::new(train_config, &gpu, dir.path()).unwrap();
     let model = glow_config.init(&gpu, 0).unwrap();
     let (trained, summary) = trainer.fit(model, None, &data, false).unwrap();
     let test = data.test.as_ref().unwrap();

@@ -5,8 +5,10 @@ use std::str::FromStr;
 
 use clap::Args;
 use flowood::data::{DataError, DataSource, Photometric, ZoomOut};
+use flowood::train::TrainConfig;
 
-/// Data, optimisation and bookkeeping flags.
+/// Data, optimisation and bookkeeping flags; their defaults are the library's
+/// (`TrainConfig::default()`).
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     /// Training data as KIND:PATH; KIND is fashion-mnist, mnist, idx, cifar10, cifar100,
@@ -33,36 +35,36 @@ pub struct TrainArgs {
     #[arg(long, value_parser = parse_arg::<ZoomOut>)]
     pub zoom_out: Option<ZoomOut>,
     /// Images per batch.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = TrainConfig::default().batch_size)]
     pub batch_size: usize,
-    /// Optimiser steps to run (default 1000 unless --epochs is given).
+    /// Optimiser steps to run (default: the library's, 1000, unless --epochs is given).
     #[arg(long, conflicts_with = "epochs")]
     pub max_steps: Option<usize>,
     /// Passes over the training set (converted to steps).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Adamax learning rate.
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
     pub lr: f64,
     /// Coupled L2 weight decay.
-    #[arg(long, default_value_t = 5e-5)]
+    #[arg(long, default_value_t = TrainConfig::default().weight_decay)]
     pub weight_decay: f64,
     /// Linear learning-rate warm-up steps. Use a few hundred when fine-tuning: a fresh
     /// Adamax at full rate first moves every weight by about the learning rate, which can undo
     /// what the pretrained model learned.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().warmup_steps)]
     pub warmup: usize,
     /// Seed of the initial weights, data order, noise and augmentation.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
     /// Write a checkpoint every N steps (and at the end).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = TrainConfig::default().checkpoint_every)]
     pub checkpoint_every: usize,
     /// Evaluate test bits/dim every N steps (0: only at the end).
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = TrainConfig::default().eval_every)]
     pub eval_every: usize,
     /// Evaluate on at most N test batches (0: the whole test set).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().eval_batches)]
     pub eval_batches: usize,
     /// Threads per step: each runs forward and backward on an equal share of the batch
     /// (default: every core on flex and ndarray, which otherwise keep about one core busy; 1

@@ -9,7 +9,9 @@ use flowood::data::{
     Augment, BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split, ZoomOut,
 };
 use flowood::glow::{Glow, GlowConfig};
-use flowood::train::{Objective, TrainConfig, TrainData, TrainSummary, Trainer};
+use flowood::objectives::{MarginLoss, OutlierLoss};
+use flowood::train::{MetricsRecord, Objective, TrainConfig, TrainData, TrainSummary, Trainer};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
 use crate::load_data::load_split;
@@ -49,10 +51,10 @@ pub struct FinetuneArgs {
     #[arg(long, value_parser = parse_arg::<ZoomOut>)]
     pub general_zoom_out: Option<ZoomOut>,
     /// Weight lambda of the outlier term.
-    #[arg(long, default_value_t = 6000.0)]
+    #[arg(long, default_value_t = OutlierLoss::default().lambda)]
     pub lambda: f64,
     /// Temperature T of the outlier term.
-    #[arg(long, default_value_t = 1000.0)]
+    #[arg(long, default_value_t = OutlierLoss::default().temperature)]
     pub temperature: f64,
     /// Margin of the margin loss in nats per image (default: D = C*H*W).
     #[arg(long)]
@@ -76,8 +78,8 @@ pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Resul
     let config = start.config.clone();
     let objective = objective(tune, &config)?;
     let general = match (&tune.general, objective) {
-        (Some(path), Objective::OutlierRatio { .. }) => Some(Glow::load(path, device)?),
-        (None, Objective::OutlierRatio { .. }) => {
+        (Some(path), Objective::OutlierRatio(_)) => Some(Glow::load(path, device)?),
+        (None, Objective::OutlierRatio(_)) => {
             return Err(CliError::Usage(
                 "--outlier-loss ratio needs --general MODEL".into(),
             ));
@@ -110,13 +112,14 @@ pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Resul
 fn objective(tune: &FinetuneArgs, config: &GlowConfig) -> Result<Objective, CliError> {
     let objective = match tune.outlier_loss {
         None => return Ok(Objective::Nll),
-        Some(OutlierArg::Ratio) => Objective::OutlierRatio {
+        Some(OutlierArg::Ratio) => Objective::OutlierRatio(OutlierLoss {
             lambda: tune.lambda,
             temperature: tune.temperature,
-        },
-        Some(OutlierArg::Margin) => Objective::Margin {
-            margin: tune.margin.unwrap_or(config.dims() as f64),
-        },
+        }),
+        Some(OutlierArg::Margin) => Objective::Margin(match tune.margin {
+            Some(margin) => MarginLoss { margin },
+            None => MarginLoss::per_dimension(config.dims()),
+        }),
     };
     if tune.general_data.is_none() {
         return Err(CliError::Usage(
@@ -209,7 +212,7 @@ fn fit(
     let max_steps = match (args.max_steps, args.epochs) {
         (Some(steps), _) => steps,
         (None, Some(epochs)) => epochs * data.train.batches_per_epoch(),
-        (None, None) => 1000,
+        (None, None) => TrainConfig::default().max_steps,
     };
     let config = TrainConfig {
         learning_rate: args.lr,
@@ -225,8 +228,49 @@ fn fit(
         threads: args.threads.unwrap_or_else(|| default_threads(device)),
         ..TrainConfig::default()
     };
-    let trainer = Trainer::new(config, device, &args.out)?.with_progress(!args.quiet);
-    Ok(trainer.fit(model, general, data, args.resume)?.1)
+    let bar = progress_bar(max_steps, args.quiet);
+    let shown = bar.clone();
+    let trainer = Trainer::new(config, device, &args.out)?.with_progress(move |r| show(&shown, r));
+    let summary = trainer.fit(model, general, data, args.resume)?.1;
+    bar.finish();
+    Ok(summary)
+}
+
+/// A bar of `max_steps` steps (hidden with `--quiet`, and anyway without a terminal).
+fn progress_bar(max_steps: usize, quiet: bool) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(max_steps as u64)
+    };
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// Shows a record of the run on the bar: steps move it, evaluations print a line.
+fn show(bar: &ProgressBar, record: &MetricsRecord) {
+    match *record {
+        MetricsRecord::Step {
+            step,
+            loss,
+            bits_per_dim,
+            images_per_second,
+            skipped_steps,
+            recomputed_steps,
+            ..
+        } => {
+            bar.set_position(step as u64);
+            bar.set_message(format!(
+                "loss {loss:.1} | {bits_per_dim:.3} bits/dim | {images_per_second:.0} img/s | skipped {skipped_steps} | recomputed {recomputed_steps}"
+            ));
+        }
+        MetricsRecord::Eval {
+            step,
+            test_bits_per_dim,
+        } => bar.println(format!("step {step}: test {test_bits_per_dim:.4} bits/dim")),
+    }
 }
 
 fn report(summary: &TrainSummary, args: &TrainArgs) {

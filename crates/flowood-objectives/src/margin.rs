@@ -2,6 +2,7 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
+use serde::{Deserialize, Serialize};
 
 /// `mean relu(margin + NLL_in(x_in).detached - NLL_in(x_g))`, pairing image i of the
 /// in-distribution batch with image i of the general batch.
@@ -9,7 +10,7 @@ use burn::tensor::activation::relu;
 /// Pushes the NLL of general images at least `margin` nats above that of in-distribution
 /// images. docs/method.md writes the margin as `D`; [`MarginLoss::per_dimension`] gives that
 /// default (one nat per input dimension).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MarginLoss {
     /// Margin in nats per image.
     pub margin: f64,

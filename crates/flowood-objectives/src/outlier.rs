@@ -2,13 +2,14 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::softplus;
+use serde::{Deserialize, Serialize};
 
 /// `L = mean_in NLL(x_in) + lambda * mean_g softplus((log p_in(x_g) - log p_g(x_g)) / T)`.
 ///
 /// Fine-tunes the in-distribution model so that general-distribution images `x_g` get a lower
 /// likelihood under it than under the general model. The general model is frozen: its
 /// log-likelihoods are detached here, so no gradient reaches it whatever device it is on.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct OutlierLoss {
     /// Weight of the outlier term (default 6000).
     pub lambda: f64,

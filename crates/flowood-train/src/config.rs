@@ -1,6 +1,9 @@
 //! Settings of a training run; every default is docs/method.md's.
 
+use flowood_objectives::{MarginLoss, OutlierLoss};
 use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
 
 /// What the model is trained to minimise.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -9,18 +12,12 @@ pub enum Objective {
     /// Maximum likelihood: mean NLL of the training batch.
     #[default]
     Nll,
-    /// The paper's outlier loss against a frozen general model, one general batch per step.
-    OutlierRatio {
-        /// Weight of the outlier term (6000).
-        lambda: f64,
-        /// Temperature of the log-ratio (1000).
-        temperature: f64,
-    },
-    /// NLL plus the Outlier Exposure margin loss on one general batch per step.
-    Margin {
-        /// Margin in nats per image (docs/method.md: D).
-        margin: f64,
-    },
+    /// The paper's outlier loss against a frozen general model, one general batch per step
+    /// (`OutlierLoss::default()`: lambda 6000, T 1000).
+    OutlierRatio(OutlierLoss),
+    /// NLL plus the Outlier Exposure margin loss on one general batch per step
+    /// (docs/method.md: margin D, `MarginLoss::per_dimension`).
+    Margin(MarginLoss),
 }
 
 impl Objective {
@@ -42,15 +39,16 @@ pub struct TrainConfig {
     pub warmup_steps: usize,
     /// Images per batch (64).
     pub batch_size: usize,
-    /// Optimiser steps to run in total.
+    /// Optimiser steps to run in total (1000).
     pub max_steps: usize,
     /// Seed of the data order, noise and augmentation.
     pub seed: u64,
     /// Batches used for ActNorm's data-dependent init (10), if the model is not initialised.
     pub init_batches: usize,
-    /// Write a checkpoint every this many steps (and always at the end).
+    /// Write a checkpoint every this many steps (200; and always at the end).
     pub checkpoint_every: usize,
-    /// Evaluate test bits/dim every this many steps (0: only at the end, if a test set is given).
+    /// Evaluate test bits/dim every this many steps (500; 0: only at the end, if a test set is
+    /// given).
     pub eval_every: usize,
     /// Evaluate on at most this many test batches (0: all).
     pub eval_batches: usize,
@@ -79,7 +77,7 @@ impl Default for TrainConfig {
             max_steps: 1000,
             seed: 0,
             init_batches: 10,
-            checkpoint_every: 500,
+            checkpoint_every: 200,
             eval_every: 500,
             eval_batches: 0,
             objective: Objective::Nll,
@@ -89,6 +87,29 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// Checks every setting; a [`crate::Trainer`] can be built iff this succeeds.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let positive = [
+            ("batch_size", self.batch_size),
+            ("max_steps", self.max_steps),
+            ("checkpoint_every", self.checkpoint_every),
+            ("threads", self.threads),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(TrainError::InvalidSetting {
+                name,
+                reason: "must be at least 1".into(),
+            });
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(TrainError::InvalidSetting {
+                name: "learning_rate",
+                reason: format!("must be positive, got {}", self.learning_rate),
+            });
+        }
+        Ok(())
+    }
+
     /// Learning rate at step `step` (0-based): linear warm-up, then constant.
     pub fn learning_rate_at(&self, step: usize) -> f64 {
         if self.warmup_steps == 0 {

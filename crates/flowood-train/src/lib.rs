@@ -1,7 +1,7 @@
 //! Training for [flowood](https://crates.io/crates/flowood): the Adamax optimizer of the
 //! paper's experiments (Burn 0.22 has none), the training loop with the non-finite guard and data parallelism over CPU cores,
-//! fine-tuning with the outlier loss, checkpoints that resume bit-for-bit, a metrics file and
-//! a progress bar.
+//! fine-tuning with the outlier loss, checkpoints that resume bit-for-bit, and a metrics file
+//! whose records are also reported to a progress callback.
 
 mod adamax;
 mod checkpoint;
@@ -9,6 +9,7 @@ mod config;
 mod data_parallel;
 mod error;
 mod guard;
+mod loss;
 mod metrics;
 mod trainer;
 

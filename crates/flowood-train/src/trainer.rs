@@ -1,6 +1,6 @@
 //! The training loop: data-dependent init, Adamax steps with the non-finite guard (each step
 //! data-parallel over `TrainConfig::threads`), optional outlier objective against a frozen
-//! general model, checkpoints, metrics, progress bar.
+//! general model, checkpoints, metrics, and progress through a callback.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,14 +11,13 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use flowood_data::Batcher;
 use flowood_flows::to_host;
 use flowood_glow::Glow;
-use flowood_objectives::{MarginLoss, OutlierLoss};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::{TrainState, load_checkpoint, optimizer_for, save_checkpoint};
-use crate::config::{Objective, TrainConfig};
+use crate::config::TrainConfig;
 use crate::data_parallel::{ParallelPass, data_parallel, shard_count};
 use crate::error::{TrainError, io_err};
 use crate::guard::{BatchVerdict, batch_verdict, gradients_finite};
+use crate::loss::Loss;
 use crate::metrics::{MetricsRecord, MetricsWriter};
 
 /// The data of a run.
@@ -50,59 +49,67 @@ pub struct TrainSummary {
     pub model_path: PathBuf,
 }
 
+/// Called with every record the run writes to `metrics.jsonl`, as it writes it.
+type ProgressFn = Box<dyn Fn(&MetricsRecord) + Send + Sync>;
+
 /// Runs training into an output folder (`model.bpk`, `metrics.jsonl`, `checkpoints/`).
 pub struct Trainer {
     config: TrainConfig,
     device: Device,
     out: PathBuf,
-    progress: bool,
+    progress: Option<ProgressFn>,
 }
 
-/// Loss and bits/dim of one step; NaN where the step was skipped.
+/// A run in progress: the model, its optimizer, the loop's state and this session's records.
+struct Run {
+    model: Glow,
+    optimizer: ModuleOptimizer,
+    state: TrainState,
+    metrics: MetricsWriter,
+    /// Training bits/dim of each step of this session.
+    bits_per_dim: Vec<f64>,
+}
+
+/// Loss and bits/dim of one step (NaN where the step was skipped) and its learning rate.
 struct StepReport {
     loss: f64,
     bits_per_dim: f64,
+    learning_rate: f64,
+}
+
+/// One step's batches: the training batch on the autodiff device, the general batch (for
+/// the outlier objectives) on the plain device.
+struct StepBatch {
+    x: Tensor<4>,
+    general: Option<Tensor<4>>,
 }
 
 impl Trainer {
-    /// A trainer for `config` on `device` (the plain device; autodiff is added here), writing
-    /// into `out`.
+    /// A trainer for `config` (checked with [`TrainConfig::validate`]) on `device` (the plain
+    /// device; autodiff is added here), writing into `out`.
     pub fn new(
         config: TrainConfig,
         device: &Device,
         out: impl Into<PathBuf>,
     ) -> Result<Self, TrainError> {
-        let positive = [
-            ("batch_size", config.batch_size),
-            ("max_steps", config.max_steps),
-            ("checkpoint_every", config.checkpoint_every),
-            ("threads", config.threads),
-        ];
-        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(TrainError::InvalidSetting {
-                name,
-                reason: "must be at least 1".into(),
-            });
-        }
-        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-            return Err(TrainError::InvalidSetting {
-                name: "learning_rate",
-                reason: format!("must be positive, got {}", config.learning_rate),
-            });
-        }
+        config.validate()?;
         let out = out.into();
         std::fs::create_dir_all(&out).map_err(|e| io_err("creating output folder", &out, e))?;
         Ok(Self {
             config,
             device: device.clone(),
             out,
-            progress: true,
+            progress: None,
         })
     }
 
-    /// Shows or hides the progress bar (shown by default; hidden anyway without a terminal).
-    pub fn with_progress(mut self, show: bool) -> Self {
-        self.progress = show;
+    /// Reports progress: `report` gets every step and evaluation record as it is written
+    /// (nothing is reported by default).
+    pub fn with_progress(
+        mut self,
+        report: impl Fn(&MetricsRecord) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Box::new(report));
         self
     }
 
@@ -123,13 +130,43 @@ impl Trainer {
         data: &TrainData,
         resume: bool,
     ) -> Result<(Glow, TrainSummary), TrainError> {
-        self.check_objective(general, data)?;
+        let general = general.map(Module::valid);
+        let loss = Loss::new(
+            self.config.objective,
+            general.as_ref(),
+            data.general.is_some(),
+        )?;
+        let mut run = self.start(model, data, resume)?;
+        let session = (Instant::now(), run.state.step);
+        while run.state.step < self.config.max_steps {
+            let batch = self.next_batches(&mut run.state, data)?;
+            run = self.train_step(run, &loss, batch)?;
+            let step = run.state.step;
+            let last = step == self.config.max_steps;
+            if self.config.eval_every > 0 && step.is_multiple_of(self.config.eval_every) && !last {
+                self.evaluate_into(&run.model, data, step, &mut run.metrics)?;
+            }
+            if last || step.is_multiple_of(self.config.checkpoint_every) {
+                save_checkpoint(&self.out, &run.model, &run.optimizer, &run.state)?;
+            }
+        }
+        // Throughput of the loop itself (steps, data, metrics, checkpoints), before the final
+        // evaluation and save.
+        let done = run.state.step - session.1;
+        let images_per_second =
+            (done * self.config.batch_size) as f64 / session.0.elapsed().as_secs_f64().max(1e-9);
+        self.finish(run, data, images_per_second)
+    }
+
+    /// The model, optimizer and state to start from: the latest checkpoint when resuming
+    /// (with this run's settings), otherwise `model`, initialised if it is not yet.
+    fn start(&self, model: Glow, data: &TrainData, resume: bool) -> Result<Run, TrainError> {
         let restored = if resume {
             load_checkpoint(&self.out, &self.device)?
         } else {
             None
         };
-        let (model, mut optimizer, mut state) = match restored {
+        let (model, optimizer, state) = match restored {
             Some(r) => (
                 r.model.train(),
                 r.optimizer,
@@ -138,115 +175,97 @@ impl Trainer {
                     ..r.state
                 },
             ),
-            None => {
-                let model = self.initialized(model.train(), &data.train)?;
-                (
-                    model,
-                    optimizer_for(&self.config),
-                    TrainState::new(self.config.clone()),
-                )
-            }
+            None => (
+                self.initialized(model.train(), &data.train)?,
+                optimizer_for(&self.config),
+                TrainState::new(self.config.clone()),
+            ),
         };
-        let general = general.map(Module::valid);
-        let mut metrics = MetricsWriter::open(&self.out, state.step)?;
-        let bar = self.progress_bar(state.step);
-        let session_start = (Instant::now(), state.step);
-        let mut model = model;
-        let mut recent_bpd = Vec::new();
-        while state.step < self.config.max_steps {
-            let started = Instant::now();
-            let x = next_batch(
-                &data.train,
-                &mut state.epoch,
-                &mut state.next_batch,
-                &self.device.clone().autodiff(),
-            )?;
-            let general_batch = match &data.general {
-                Some(g) if self.config.objective.uses_general_data() => Some(next_batch(
-                    g,
-                    &mut state.general_epoch,
-                    &mut state.general_next_batch,
-                    &self.device,
-                )?),
-                _ => None,
-            };
-            let lr = self.config.learning_rate_at(state.step);
-            let (next, report) = self.step(
-                model,
-                &mut optimizer,
-                general.as_ref(),
-                x,
-                general_batch,
-                lr,
-                &mut state,
-            )?;
-            model = next;
-            state.step += 1;
-            let rate = self.config.batch_size as f64 / started.elapsed().as_secs_f64();
-            recent_bpd.push(report.bits_per_dim);
-            metrics.write(&MetricsRecord::Step {
-                step: state.step,
-                loss: report.loss,
-                bits_per_dim: report.bits_per_dim,
-                learning_rate: lr,
-                images_per_second: rate,
-                skipped_steps: state.skipped_steps,
-                recomputed_steps: state.recomputed_steps,
-            })?;
-            bar.set_position(state.step as u64);
-            bar.set_message(format!(
-                "loss {:.1} | {:.3} bits/dim | {:.0} img/s | skipped {} | recomputed {}",
-                report.loss, report.bits_per_dim, rate, state.skipped_steps, state.recomputed_steps
-            ));
-            let last = state.step == self.config.max_steps;
-            if self.config.eval_every > 0
-                && state.step.is_multiple_of(self.config.eval_every)
-                && !last
-            {
-                self.evaluate_into(&model, data, state.step, &mut metrics, &bar)?;
-            }
-            if last || state.step.is_multiple_of(self.config.checkpoint_every) {
-                save_checkpoint(&self.out, &model, &optimizer, &state)?;
-            }
-        }
-        bar.finish();
-        // Throughput of the loop itself (steps, data, metrics, checkpoints), before the final
-        // evaluation and save.
-        let done = state.step - session_start.1;
-        let images_per_second = (done * self.config.batch_size) as f64
-            / session_start.0.elapsed().as_secs_f64().max(1e-9);
-        let test_bits_per_dim = self.evaluate_into(&model, data, state.step, &mut metrics, &bar)?;
+        let metrics = MetricsWriter::open(&self.out, state.step)?;
+        Ok(Run {
+            model,
+            optimizer,
+            state,
+            metrics,
+            bits_per_dim: Vec::new(),
+        })
+    }
+
+    /// The final evaluation and save, and the summary of the run.
+    fn finish(
+        &self,
+        mut run: Run,
+        data: &TrainData,
+        images_per_second: f64,
+    ) -> Result<(Glow, TrainSummary), TrainError> {
+        let step = run.state.step;
+        let test_bits_per_dim = self.evaluate_into(&run.model, data, step, &mut run.metrics)?;
         let model_path = self.out.join("model.bpk");
-        model.save(&model_path)?;
-        let tail = &recent_bpd[recent_bpd.len() - recent_bpd.len().div_ceil(10)..];
-        let finite: Vec<f64> = tail.iter().copied().filter(|v| v.is_finite()).collect();
+        run.model.save(&model_path)?;
+        let recent =
+            &run.bits_per_dim[run.bits_per_dim.len() - run.bits_per_dim.len().div_ceil(10)..];
+        let finite: Vec<f64> = recent.iter().copied().filter(|v| v.is_finite()).collect();
         let summary = TrainSummary {
-            steps: state.step,
-            skipped_steps: state.skipped_steps,
-            recomputed_steps: state.recomputed_steps,
+            steps: step,
+            skipped_steps: run.state.skipped_steps,
+            recomputed_steps: run.state.recomputed_steps,
             train_bits_per_dim: finite.iter().sum::<f64>() / finite.len().max(1) as f64,
             test_bits_per_dim,
             images_per_second,
             model_path,
         };
-        Ok((model, summary))
+        Ok((run.model, summary))
     }
 
-    fn check_objective(&self, general: Option<&Glow>, data: &TrainData) -> Result<(), TrainError> {
-        let objective = self.config.objective;
-        if objective.uses_general_data() && data.general.is_none() {
-            return Err(TrainError::InvalidSetting {
-                name: "objective",
-                reason: "the outlier objectives need general-distribution data".into(),
-            });
-        }
-        if matches!(objective, Objective::OutlierRatio { .. }) && general.is_none() {
-            return Err(TrainError::InvalidSetting {
-                name: "objective",
-                reason: "the outlier-ratio objective needs a general model".into(),
-            });
-        }
-        Ok(())
+    /// The next training batch and, for the outlier objectives, the next general batch.
+    fn next_batches(
+        &self,
+        state: &mut TrainState,
+        data: &TrainData,
+    ) -> Result<StepBatch, TrainError> {
+        let autodiff = self.device.clone().autodiff();
+        let x = next_batch(
+            &data.train,
+            &mut state.epoch,
+            &mut state.next_batch,
+            &autodiff,
+        )?;
+        let general = match &data.general {
+            Some(g) if self.config.objective.uses_general_data() => Some(next_batch(
+                g,
+                &mut state.general_epoch,
+                &mut state.general_next_batch,
+                &self.device,
+            )?),
+            _ => None,
+        };
+        Ok(StepBatch { x, general })
+    }
+
+    /// One optimiser step on `batch`, recorded in the metrics and reported.
+    fn train_step(
+        &self,
+        mut run: Run,
+        loss: &Loss<'_>,
+        batch: StepBatch,
+    ) -> Result<Run, TrainError> {
+        let started = Instant::now();
+        let (model, report) =
+            self.step(run.model, &mut run.optimizer, &mut run.state, loss, batch)?;
+        run.model = model;
+        run.state.step += 1;
+        run.bits_per_dim.push(report.bits_per_dim);
+        let record = MetricsRecord::Step {
+            step: run.state.step,
+            loss: report.loss,
+            bits_per_dim: report.bits_per_dim,
+            learning_rate: report.learning_rate,
+            images_per_second: self.config.batch_size as f64 / started.elapsed().as_secs_f64(),
+            skipped_steps: run.state.skipped_steps,
+            recomputed_steps: run.state.recomputed_steps,
+        };
+        self.record(&mut run.metrics, &record)?;
+        Ok(run)
     }
 
     /// Data-dependent init from the first `init_batches` training batches, unless done.
@@ -262,19 +281,20 @@ impl Trainer {
         Ok(model.initialize(&batches)?)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Loss, guard and optimiser update of one batch: a batch with some non-finite NLLs is
+    /// recomputed on its finite part, one with too few finite ones or non-finite gradients
+    /// is skipped (the model is returned unchanged).
     fn step(
         &self,
         model: Glow,
         optimizer: &mut ModuleOptimizer,
-        general: Option<&Glow>,
-        x: Tensor<4>,
-        general_x: Option<Tensor<4>>,
-        lr: f64,
         state: &mut TrainState,
+        loss: &Loss<'_>,
+        batch: StepBatch,
     ) -> Result<(Glow, StepReport), TrainError> {
+        let lr = self.config.learning_rate_at(state.step);
         let dims = model.config.dims() as f64;
-        let first = self.batch_pass(&model, general, x.clone(), general_x.clone())?;
+        let first = self.batch_pass(&model, loss, batch.x.clone(), batch.general.clone())?;
         let per_image: Vec<f64> = first.reports.concat();
         let pass = match batch_verdict(&per_image) {
             BatchVerdict::AllFinite => first,
@@ -282,19 +302,18 @@ impl Trainer {
                 state.recomputed_steps += 1;
                 let index = Tensor::<1, Int>::from_data(
                     TensorData::new(keep.iter().map(|&i| i as i64).collect(), [keep.len()]),
-                    &x.device(),
+                    &batch.x.device(),
                 );
-                self.batch_pass(&model, general, x.select(0, index), general_x)?
+                self.batch_pass(&model, loss, batch.x.select(0, index), batch.general)?
             }
             BatchVerdict::Skip => {
                 state.skipped_steps += 1;
-                return Ok((
-                    model,
-                    StepReport {
-                        loss: f64::NAN,
-                        bits_per_dim: f64::NAN,
-                    },
-                ));
+                let report = StepReport {
+                    loss: f64::NAN,
+                    bits_per_dim: f64::NAN,
+                    learning_rate: lr,
+                };
+                return Ok((model, report));
             }
         };
         let finite: Vec<f64> = per_image
@@ -307,6 +326,7 @@ impl Trainer {
             bits_per_dim: finite.iter().sum::<f64>()
                 / finite.len() as f64
                 / (dims * std::f64::consts::LN_2),
+            learning_rate: lr,
         };
         if !pass.loss.is_finite() || !gradients_finite(&model, &pass.grads) {
             state.skipped_steps += 1;
@@ -320,7 +340,7 @@ impl Trainer {
     fn batch_pass(
         &self,
         model: &Glow,
-        general: Option<&Glow>,
+        loss: &Loss<'_>,
         x: Tensor<4>,
         general_x: Option<Tensor<4>>,
     ) -> Result<ParallelPass<Vec<f64>>, TrainError> {
@@ -335,47 +355,8 @@ impl Trainer {
         data_parallel(model, shards, |local, (x, general_x)| {
             let nll = local.log_likelihood(x)?.nll();
             let per_image = to_host(nll.clone());
-            Ok((self.loss(local, general, nll, general_x)?, per_image))
+            Ok((loss.loss(local, nll, general_x)?, per_image))
         })
-    }
-
-    /// The objective's loss from the in-distribution NLLs (`[B]`) and the general batch
-    /// (on the plain device).
-    fn loss(
-        &self,
-        model: &Glow,
-        general: Option<&Glow>,
-        nll: Tensor<1>,
-        general_x: Option<Tensor<4>>,
-    ) -> Result<Tensor<1>, TrainError> {
-        let (objective, general_x) = match (self.config.objective, general_x) {
-            (Objective::Nll, _) | (_, None) => return Ok(nll.mean()),
-            (objective, Some(g)) => (objective, g),
-        };
-        let on_model = model.log_likelihood(general_x.clone().autodiff())?;
-        match (objective, general) {
-            (
-                Objective::OutlierRatio {
-                    lambda,
-                    temperature,
-                },
-                Some(general),
-            ) => {
-                let frozen = Tensor::from_inner(general.log_likelihood(general_x)?.total);
-                Ok(OutlierLoss {
-                    lambda,
-                    temperature,
-                }
-                .loss(nll, on_model.total, frozen))
-            }
-            (Objective::Margin { margin }, _) => {
-                Ok(nll.clone().mean() + MarginLoss { margin }.loss(nll, on_model.nll()))
-            }
-            _ => Err(TrainError::InvalidSetting {
-                name: "objective",
-                reason: "the outlier-ratio objective needs a general model".into(),
-            }),
-        }
     }
 
     /// Test bits/dim (if there is a test set), recorded in the metrics.
@@ -385,32 +366,31 @@ impl Trainer {
         data: &TrainData,
         step: usize,
         metrics: &mut MetricsWriter,
-        bar: &ProgressBar,
     ) -> Result<Option<f64>, TrainError> {
         let Some(test) = &data.test else {
             return Ok(None);
         };
         let bpd =
             evaluate_bits_per_dim(&model.valid(), test, self.config.eval_batches, &self.device)?;
-        metrics.write(&MetricsRecord::Eval {
+        let record = MetricsRecord::Eval {
             step,
             test_bits_per_dim: bpd,
-        })?;
-        bar.println(format!("step {step}: test {bpd:.4} bits/dim"));
+        };
+        self.record(metrics, &record)?;
         Ok(Some(bpd))
     }
 
-    fn progress_bar(&self, start: usize) -> ProgressBar {
-        let bar = if self.progress {
-            ProgressBar::new(self.config.max_steps as u64)
-        } else {
-            ProgressBar::hidden()
-        };
-        let style = ProgressStyle::with_template("{bar:30} {pos}/{len} steps | {msg} | ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_position(start as u64);
-        bar
+    /// Writes `record` to the metrics file and reports it.
+    fn record(
+        &self,
+        metrics: &mut MetricsWriter,
+        record: &MetricsRecord,
+    ) -> Result<(), TrainError> {
+        metrics.write(record)?;
+        if let Some(report) = &self.progress {
+            report(record);
+        }
+        Ok(())
     }
 }
 

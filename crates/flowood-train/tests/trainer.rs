@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use flowood_data::{Augment, BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist};
 use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
+use flowood_objectives::OutlierLoss;
 use flowood_train::{BatchVerdict, batch_verdict};
 use flowood_train::{
     MetricsRecord, Objective, TrainConfig, TrainData, TrainError, Trainer, evaluate_bits_per_dim,
@@ -76,8 +77,7 @@ fn training_lowers_test_bits_per_dim() {
         &device,
         dir.path(),
     )
-    .unwrap()
-    .with_progress(false);
+    .unwrap();
     let initialised = model
         .clone()
         .initialize(&[data.train.batch(0, 0).unwrap().into_tensor(&device)])
@@ -119,14 +119,12 @@ fn resumed_run_ends_bit_identical_to_an_uninterrupted_one() {
         let straight = tempfile::tempdir().unwrap();
         let (full, _) = Trainer::new(config(6), &device, straight.path())
             .unwrap()
-            .with_progress(false)
             .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
             .unwrap();
 
         let interrupted = tempfile::tempdir().unwrap();
         Trainer::new(config(4), &device, interrupted.path())
             .unwrap()
-            .with_progress(false)
             .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
             .unwrap();
         let latest =
@@ -135,7 +133,6 @@ fn resumed_run_ends_bit_identical_to_an_uninterrupted_one() {
         // A fresh, different model is ignored: the checkpoint is what resumes.
         let (resumed, summary) = Trainer::new(config(6), &device, interrupted.path())
             .unwrap()
-            .with_progress(false)
             .fit(tiny().init(&device, 99).unwrap(), None, &data(3), true)
             .unwrap();
         assert_eq!(summary.steps, 6);
@@ -149,7 +146,6 @@ fn checkpoints_keep_only_the_latest_complete_folder() {
     let dir = tempfile::tempdir().unwrap();
     Trainer::new(config(5), &device, dir.path())
         .unwrap()
-        .with_progress(false)
         .fit(tiny().init(&device, 0).unwrap(), None, &data(0), false)
         .unwrap();
     let mut entries: Vec<String> = std::fs::read_dir(dir.path().join("checkpoints"))
@@ -196,7 +192,6 @@ fn guard_skips_steps_whose_loss_is_not_finite() {
         let dir = tempfile::tempdir().unwrap();
         let (after, summary) = Trainer::new(config, &device, dir.path())
             .unwrap()
-            .with_progress(false)
             .fit(broken.clone(), None, &data, false)
             .unwrap();
         assert_eq!(summary.skipped_steps, 3, "threads {threads}");
@@ -254,10 +249,10 @@ fn outlier_fine_tuning_keeps_the_general_model_frozen() {
         ),
         ..data0
     };
-    let objective = Objective::OutlierRatio {
+    let objective = Objective::OutlierRatio(OutlierLoss {
         lambda: 6000.0,
         temperature: 1000.0,
-    };
+    });
     let dir = tempfile::tempdir().unwrap();
     let start = general.clone();
     // Two threads: each shard takes half the in-distribution and half the general batch.
@@ -271,7 +266,6 @@ fn outlier_fine_tuning_keeps_the_general_model_frozen() {
         dir.path(),
     )
     .unwrap()
-    .with_progress(false)
     .fit(start, Some(&general), &data, false)
     .unwrap();
     assert_eq!(summary.skipped_steps, 0);
@@ -328,5 +322,28 @@ fn invalid_settings_are_errors() {
             matches!(bad, Err(TrainError::InvalidSetting { name, .. }) if name == field),
             "{field}"
         );
+    }
+}
+
+#[test]
+fn objectives_keep_their_checkpoint_format() {
+    // The JSON that `state.json` held before the objectives carried their loss values.
+    let cases = [
+        (Objective::Nll, r#"{"kind":"nll"}"#),
+        (
+            Objective::OutlierRatio(OutlierLoss {
+                lambda: 6000.0,
+                temperature: 1000.0,
+            }),
+            r#"{"kind":"outlier_ratio","lambda":6000.0,"temperature":1000.0}"#,
+        ),
+        (
+            Objective::Margin(flowood_objectives::MarginLoss { margin: 1024.0 }),
+            r#"{"kind":"margin","margin":1024.0}"#,
+        ),
+    ];
+    for (objective, json) in cases {
+        assert_eq!(serde_json::to_string(&objective).unwrap(), json);
+        assert_eq!(serde_json::from_str::<Objective>(json).unwrap(), objective);
     }
 }
