@@ -77,6 +77,15 @@ fn flow_step_inverts() {
 }
 
 #[test]
+fn a_sequence_of_layers_inverts() {
+    let mut rng = StdRng::seed_from_u64(8);
+    let steps: Vec<FlowStep> = (0..3)
+        .map(|_| FlowStep::new(4, 8, CouplingKind::Affine, &mut rng, &Device::flex()).unwrap())
+        .collect();
+    assert_inverts(steps, [3, 4, 4, 4]);
+}
+
+#[test]
 fn squeeze_follows_the_documented_channel_order() {
     let device = Device::flex();
     let (c, h, w) = (2, 4, 6);

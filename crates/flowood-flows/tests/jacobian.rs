@@ -92,3 +92,12 @@ fn flow_step_logdet() {
     let mut rng = StdRng::seed_from_u64(6);
     assert_logdet_matches(FlowStep::new(4, 8, CouplingKind::Affine, &mut rng, &device()).unwrap());
 }
+
+#[test]
+fn sequence_logdet() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let steps: Vec<FlowStep> = (0..3)
+        .map(|_| FlowStep::new(4, 8, CouplingKind::Affine, &mut rng, &device()).unwrap())
+        .collect();
+    assert_logdet_matches(steps);
+}
