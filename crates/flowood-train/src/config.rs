@@ -3,6 +3,7 @@
 use flowood_objectives::{MarginLoss, OutlierLoss};
 use serde::{Deserialize, Serialize};
 
+use crate::adamax::AdamaxConfig;
 use crate::error::TrainError;
 
 /// What the model is trained to minimise.
@@ -71,7 +72,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             learning_rate: 5e-4,
-            weight_decay: 5e-5,
+            weight_decay: AdamaxConfig::new().weight_decay,
             warmup_steps: 0,
             batch_size: 64,
             max_steps: 1000,
