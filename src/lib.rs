@@ -13,6 +13,7 @@
 //!   metrics (AUROC, AUPR, FPR@95TPR);
 //! - [`train`]: optimizer and training;
 //! - [`host`]: atomic file writes and work on threads, shared by the crates;
+//! - [`pretrained`]: pretrained models by name (`pretrained:grey32`), with model cards;
 //!
 //! and chooses a backend at run time with [`backend::parse_device`].
 
@@ -24,6 +25,7 @@ pub use flowood_flows as flows;
 pub use flowood_glow as glow;
 pub use flowood_host as host;
 pub use flowood_objectives as objectives;
+pub use flowood_pretrained as pretrained;
 pub use flowood_scores as scores;
 pub use flowood_train as train;
 

@@ -14,6 +14,9 @@ pub enum CliError {
     /// The model failed.
     #[error(transparent)]
     Glow(#[from] flowood::glow::GlowError),
+    /// A pretrained model could not be named or loaded.
+    #[error(transparent)]
+    Pretrained(#[from] flowood::pretrained::PretrainedError),
     /// Training failed.
     #[error(transparent)]
     Train(#[from] flowood::train::TrainError),

@@ -75,7 +75,7 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     write(&args.out.join("eval.md"), &markdown)?;
     write(&args.out.join("eval.csv"), &metrics_csv(&results))?;
     let report = json!({
-        "model": args.models.model, "general": args.models.general, "in": format!("{:?}", args.in_data.path),
+        "model": args.models.model.to_string(), "general": args.models.general.as_ref().map(ToString::to_string), "in": format!("{:?}", args.in_data.path),
         "metrics": metrics_json(&results), "per_scale": per_scale_json(&in_table, &tables),
     });
     write(

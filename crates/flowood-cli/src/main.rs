@@ -2,6 +2,7 @@
 
 mod error;
 mod eval_cmd;
+mod export_cmd;
 mod load_data;
 mod model_args;
 mod plots;
@@ -18,6 +19,7 @@ use flowood::backend::parse_device;
 
 use crate::error::CliError;
 use crate::eval_cmd::EvalArgs;
+use crate::export_cmd::ExportArgs;
 use crate::model_args::ModelArgs;
 use crate::sample_cmd::SampleArgs;
 use crate::score_cmd::ScoreArgs;
@@ -58,6 +60,8 @@ enum Command {
     Eval(EvalArgs),
     /// Draw images from a model and save them as a PNG grid.
     Sample(SampleArgs),
+    /// Write a model's weights as safetensors (and its configuration as JSON).
+    Export(ExportArgs),
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
@@ -68,6 +72,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Score(args) => score_cmd::score(device, args),
         Command::Eval(args) => eval_cmd::eval(device, args),
         Command::Sample(args) => sample_cmd::sample(device, args),
+        Command::Export(args) => export_cmd::export(device, args),
     }
 }
 

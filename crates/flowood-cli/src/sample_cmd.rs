@@ -6,16 +6,17 @@ use clap::Args;
 use flowood::burn::module::Module;
 use flowood::burn::tensor::Device;
 use flowood::data::{from_model_scale, save_grid};
-use flowood::glow::Glow;
+use flowood::pretrained::ModelSource;
 
 use crate::error::CliError;
+use crate::train_args::parse_arg;
 
 /// Flags of `flowood sample`.
 #[derive(Debug, Clone, Args)]
 pub struct SampleArgs {
-    /// The model (model.bpk, with model.json beside it).
-    #[arg(long)]
-    pub model: PathBuf,
+    /// The model: a model.bpk (with model.json beside it) or `pretrained:NAME`.
+    #[arg(long, value_parser = parse_arg::<ModelSource>)]
+    pub model: ModelSource,
     /// Number of images.
     #[arg(long, default_value_t = 64)]
     pub n: usize,
@@ -35,7 +36,7 @@ pub struct SampleArgs {
 
 /// Draws the samples and writes the grid.
 pub fn sample(device: &Device, args: &SampleArgs) -> Result<(), CliError> {
-    let glow = Glow::load(&args.model, device)?.valid();
+    let glow = args.model.load(device)?.valid();
     let x = glow.sample(args.n, args.temperature, args.seed)?;
     let shape = x.dims();
     let values = x

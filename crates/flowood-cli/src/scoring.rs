@@ -1,18 +1,17 @@
 //! Streaming a dataset through the scorers, with a progress bar.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
 use flowood::data::{DataSource, ImageSet, Prepare, Split};
 use flowood::glow::Glow;
+use flowood::pretrained::ModelSource;
 use flowood::scores::{DatasetScorer, Pixels, ScoreBatch, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
 use crate::load_data::load_split;
-use crate::train_args::parse_threads;
+use crate::train_args::{parse_arg, parse_threads};
 
 /// Images per scoring batch.
 const BATCH: usize = 256;
@@ -20,12 +19,13 @@ const BATCH: usize = 256;
 /// Flags naming the models a data set is scored with (`score` and `eval`).
 #[derive(Debug, Clone, Args)]
 pub struct ModelFlags {
-    /// The in-distribution model.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The general model (same architecture), for the likelihood-ratio scores.
-    #[arg(long)]
-    pub general: Option<PathBuf>,
+    /// The in-distribution model: a model.bpk or `pretrained:NAME`.
+    #[arg(long, value_parser = parse_arg::<ModelSource>)]
+    pub model: ModelSource,
+    /// The general model (same architecture), for the likelihood-ratio scores: a model.bpk or
+    /// `pretrained:NAME` (e.g. `pretrained:grey32`).
+    #[arg(long, value_parser = parse_arg::<ModelSource>)]
+    pub general: Option<ModelSource>,
     /// Also compute the input-complexity score (PNG at maximum compression).
     #[arg(long)]
     pub complexity: bool,
@@ -56,12 +56,8 @@ pub struct Models {
 impl Models {
     /// Loads the models the flags name on `device` (which picks the default --threads).
     pub fn load(flags: &ModelFlags, device: &Device) -> Result<Self, CliError> {
-        let model = Glow::load(&flags.model, device)?;
-        let general = flags
-            .general
-            .as_ref()
-            .map(|g| Glow::load(g, device))
-            .transpose()?;
+        let model = flags.model.load(device)?;
+        let general = flags.general.as_ref().map(|g| g.load(device)).transpose()?;
         Ok(Self {
             model,
             general,

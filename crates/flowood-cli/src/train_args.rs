@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Args;
-use flowood::data::{DataError, DataSource, Photometric, ZoomOut};
+use flowood::data::{DataSource, Photometric, ZoomOut};
 use flowood::train::TrainConfig;
 
 /// Data, optimisation and bookkeeping flags; their defaults are the library's
@@ -86,10 +86,14 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-/// clap parser for the flowood-data types written as text: KIND:PATH ([`DataSource`]),
-/// CONTRAST,BRIGHTNESS ([`Photometric`]) and PROBABILITY,MIN_SCALE ([`ZoomOut`]).
-pub fn parse_arg<T: FromStr<Err = DataError>>(spec: &str) -> Result<T, String> {
-    spec.parse().map_err(|e: DataError| e.to_string())
+/// clap parser for the types written as text: KIND:PATH ([`DataSource`]),
+/// CONTRAST,BRIGHTNESS ([`Photometric`]), PROBABILITY,MIN_SCALE ([`ZoomOut`]) and a model file or
+/// `pretrained:NAME` (`ModelSource`).
+pub fn parse_arg<T: FromStr>(spec: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    spec.parse().map_err(|e: T::Err| e.to_string())
 }
 
 /// clap parser for --threads: a whole number of at least 1 (0 threads would run nothing).

@@ -1,7 +1,5 @@
 //! `flowood train` and `flowood finetune`.
 
-use std::path::PathBuf;
-
 use clap::{Args, ValueEnum};
 use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
@@ -10,6 +8,7 @@ use flowood::data::{
 };
 use flowood::glow::{Glow, GlowConfig};
 use flowood::objectives::{MarginLoss, OutlierLoss};
+use flowood::pretrained::ModelSource;
 use flowood::train::{MetricsRecord, Objective, TrainConfig, TrainData, TrainSummary, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -30,15 +29,16 @@ pub enum OutlierArg {
 /// Flags of `flowood finetune` beyond the shared training flags.
 #[derive(Debug, Clone, Args)]
 pub struct FinetuneArgs {
-    /// Model to start from (e.g. the general model, or the in-distribution model).
-    #[arg(long)]
-    pub from: PathBuf,
+    /// Model to start from (e.g. the general model, or the in-distribution model): a
+    /// model.bpk, or `pretrained:NAME` (e.g. `pretrained:grey32`).
+    #[arg(long, value_parser = parse_arg::<ModelSource>)]
+    pub from: ModelSource,
     /// Add an outlier objective drawing one --general-data batch per step.
     #[arg(long, value_enum)]
     pub outlier_loss: Option<OutlierArg>,
-    /// The frozen general model of the ratio objective.
-    #[arg(long)]
-    pub general: Option<PathBuf>,
+    /// The frozen general model of the ratio objective (a model.bpk or `pretrained:NAME`).
+    #[arg(long, value_parser = parse_arg::<ModelSource>)]
+    pub general: Option<ModelSource>,
     /// General-distribution data as KIND:PATH (training split).
     #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub general_data: Option<DataSource>,
@@ -74,11 +74,11 @@ pub fn train(device: &Device, model: &ModelArgs, args: &TrainArgs) -> Result<(),
 
 /// Fine-tunes a saved model, optionally with an outlier objective.
 pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
-    let start = Glow::load(&tune.from, device)?;
+    let start = tune.from.load(device)?;
     let config = start.config.clone();
     let objective = objective(tune, &config)?;
     let general = match (&tune.general, objective) {
-        (Some(path), Objective::OutlierRatio(_)) => Some(Glow::load(path, device)?),
+        (Some(source), Objective::OutlierRatio(_)) => Some(source.load(device)?),
         (None, Objective::OutlierRatio(_)) => {
             return Err(CliError::Usage(
                 "--outlier-loss ratio needs --general MODEL".into(),

@@ -438,3 +438,57 @@ fn data_parallel_training_runs_and_bad_thread_counts_fail() {
     ]);
     assert!(err.contains("`two` is not a whole number"), "{err}");
 }
+
+#[test]
+fn pretrained_models_are_taken_by_name_wherever_a_model_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("grey32.safetensors");
+    run_ok([
+        "export",
+        "--model",
+        "pretrained:grey32",
+        "--out",
+        &st.display().to_string(),
+    ]);
+    // The export is the shipped model: its configuration beside it, and the same weights.
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("grey32.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["in_channels"], 1);
+    let device = Device::default();
+    let shipped = flowood::pretrained::Pretrained::Grey32
+        .load(&device)
+        .unwrap();
+    let config: flowood::glow::GlowConfig = serde_json::from_value(config).unwrap();
+    let exported = config
+        .init(&device, 7)
+        .unwrap()
+        .import_safetensors(&st)
+        .unwrap();
+    let x = flowood::burn::tensor::Tensor::<4>::zeros([2, 1, 32, 32], &device);
+    let (a, b) = (
+        shipped.log_likelihood(x.clone()).unwrap().to_host().total,
+        exported.log_likelihood(x).unwrap().to_host().total,
+    );
+    assert_eq!(a, b);
+    let png = dir.path().join("grid.png").display().to_string();
+    run_ok([
+        "sample",
+        "--model",
+        "pretrained:grey32",
+        "--n",
+        "4",
+        "--out",
+        &png,
+    ]);
+    let err = run_err([
+        "sample",
+        "--model",
+        "pretrained:grey64",
+        "--n",
+        "4",
+        "--out",
+        &png,
+    ]);
+    assert!(err.contains("grey64") && err.contains("grey32"), "{err}");
+}

@@ -94,16 +94,30 @@ impl Glow {
     /// Imports weights exported by [`Glow::export_safetensors`] (or written by another
     /// framework under the same names) into this model. Every tensor must be present with the
     /// right shape.
-    pub fn import_safetensors(mut self, path: &Path) -> Result<Self, GlowError> {
-        let store = SafetensorsStore::from_file(path).skip_enum_variants(true);
-        let mut store = remapped(store, &LEGACY_NAMES);
+    pub fn import_safetensors(self, path: &Path) -> Result<Self, GlowError> {
+        self.import_store(SafetensorsStore::from_file(path), path)
+    }
+
+    /// Imports safetensors bytes held in memory (e.g. weights embedded in a binary), named
+    /// `origin` in errors; otherwise as [`Glow::import_safetensors`].
+    pub fn import_safetensors_bytes(
+        self,
+        bytes: Vec<u8>,
+        origin: &Path,
+    ) -> Result<Self, GlowError> {
+        self.import_store(SafetensorsStore::from_bytes(Some(bytes)), origin)
+    }
+
+    /// Loads every tensor of `store` into this model; a missing or misshapen tensor is an error.
+    fn import_store(mut self, store: SafetensorsStore, origin: &Path) -> Result<Self, GlowError> {
+        let mut store = remapped(store.skip_enum_variants(true), &LEGACY_NAMES);
         let result = self
             .load_from(&mut store)
-            .map_err(|e| io_err("importing safetensors from", path, e))?;
+            .map_err(|e| io_err("importing safetensors from", origin, e))?;
         if !result.errors.is_empty() || !result.missing.is_empty() {
             return Err(io_err(
                 "importing safetensors from",
-                path,
+                origin,
                 format!("{result}"),
             ));
         }

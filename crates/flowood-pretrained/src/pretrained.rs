@@ -1,0 +1,116 @@
+//! The catalogue of pretrained models: each name, its embedded weights and model card.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use burn::tensor::Device;
+use flowood_glow::{Glow, GlowConfig};
+use sha2::{Digest, Sha256};
+
+use crate::error::PretrainedError;
+
+/// A pretrained model shipped with flowood (each behind the cargo feature of its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Pretrained {
+    /// The general model for grey 32x32 images, trained on tiles of natural photographs: the
+    /// `p_general` of the likelihood ratio and the starting point of grey in-distribution models.
+    #[cfg(feature = "grey32")]
+    Grey32,
+}
+
+impl Pretrained {
+    /// Every model this build ships.
+    pub const ALL: &'static [Pretrained] = &[
+        #[cfg(feature = "grey32")]
+        Pretrained::Grey32,
+    ];
+
+    /// The model's name, as the CLI and [`FromStr`] take it (`pretrained:NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "grey32")]
+            Pretrained::Grey32 => "grey32",
+        }
+    }
+
+    /// The model's weights, safetensors.
+    pub fn safetensors(self) -> &'static [u8] {
+        match self {
+            #[cfg(feature = "grey32")]
+            Pretrained::Grey32 => flowood_model_grey32::SAFETENSORS,
+        }
+    }
+
+    /// The model's card (Markdown): data, augmentation, architecture, training, held-out
+    /// bits/dim and the command that retrains it.
+    pub fn card(self) -> &'static str {
+        match self {
+            #[cfg(feature = "grey32")]
+            Pretrained::Grey32 => flowood_model_grey32::CARD,
+        }
+    }
+
+    fn config_json(self) -> &'static str {
+        match self {
+            #[cfg(feature = "grey32")]
+            Pretrained::Grey32 => flowood_model_grey32::CONFIG_JSON,
+        }
+    }
+
+    /// The model's architecture.
+    pub fn config(self) -> Result<GlowConfig, PretrainedError> {
+        serde_json::from_str(self.config_json()).map_err(|e| PretrainedError::Config {
+            name: self.name(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Lower-case hex SHA-256 of [`Pretrained::safetensors`], as the model card states it.
+    pub fn sha256(self) -> String {
+        Sha256::digest(self.safetensors())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Builds the model on `device` with its pretrained weights (data-dependent
+    /// initialisation included, so the model is ready to score or fine-tune).
+    pub fn load(self, device: &Device) -> Result<Glow, PretrainedError> {
+        let origin = format!("pretrained:{}", self.name());
+        let glow = self.config()?.init(device, 0)?;
+        Ok(glow.import_safetensors_bytes(self.safetensors().to_vec(), Path::new(&origin))?)
+    }
+}
+
+impl fmt::Display for Pretrained {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Pretrained {
+    type Err = PretrainedError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| PretrainedError::UnknownName {
+                name: name.to_string(),
+                available: available_names(),
+            })
+    }
+}
+
+/// The names of [`Pretrained::ALL`], comma-separated (`none` when no model feature is on).
+fn available_names() -> String {
+    let names: Vec<&str> = Pretrained::ALL.iter().map(|p| p.name()).collect();
+    if names.is_empty() {
+        "none (every model feature is off)".to_string()
+    } else {
+        names.join(", ")
+    }
+}
