@@ -5,6 +5,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::GlowError;
 
+/// Largest accepted number of image channels.
+pub const MAX_IN_CHANNELS: usize = 16;
+/// Largest accepted image side.
+pub const MAX_IMAGE_SIZE: usize = 1024;
+/// Largest accepted number of flow steps per scale (the paper uses 32).
+pub const MAX_STEPS_PER_LEVEL: usize = 1024;
+/// Largest accepted number of hidden channels (the paper uses 512).
+pub const MAX_HIDDEN_CHANNELS: usize = 16384;
+/// Largest accepted number of weights (2^30: 4 GiB of f32, 12 GiB with Adamax's two moments).
+pub const MAX_PARAMETERS: usize = 1 << 30;
+
 /// Which prior scores the latents of each scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,36 +72,62 @@ impl GlowConfig {
     }
 
     /// Checks every field; the model can be built iff this succeeds.
+    ///
+    /// Each field has an upper bound ([`MAX_IN_CHANNELS`], [`MAX_IMAGE_SIZE`],
+    /// [`MAX_STEPS_PER_LEVEL`], [`MAX_HIDDEN_CHANNELS`]; `levels` by the image size) and the
+    /// whole model at most [`MAX_PARAMETERS`] weights, so that an absurd value (on the command
+    /// line or in a model file) is an error before anything is allocated.
     pub fn validate(&self) -> Result<(), GlowError> {
-        let positive = [
-            ("in_channels", self.in_channels),
-            ("image_size", self.image_size),
-            ("levels", self.levels),
-            ("steps_per_level", self.steps_per_level),
-            ("hidden_channels", self.hidden_channels),
+        let bounded = [
+            ("in_channels", self.in_channels, MAX_IN_CHANNELS),
+            ("image_size", self.image_size, MAX_IMAGE_SIZE),
+            ("levels", self.levels, usize::BITS as usize - 1),
+            ("steps_per_level", self.steps_per_level, MAX_STEPS_PER_LEVEL),
+            ("hidden_channels", self.hidden_channels, MAX_HIDDEN_CHANNELS),
         ];
-        if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(GlowError::InvalidConfig {
-                field,
-                reason: "must be at least 1".into(),
-            });
+        for (field, value, max) in bounded {
+            if value == 0 || value > max {
+                return Err(GlowError::InvalidConfig {
+                    field,
+                    reason: format!("must be between 1 and {max}, got {value}"),
+                });
+            }
         }
-        let factor = 1usize
-            .checked_shl(self.levels as u32)
-            .filter(|f| *f <= self.image_size)
-            .ok_or(GlowError::ImageSizeNotDivisible {
-                size: self.image_size,
-                levels: self.levels,
-                factor: 1usize.checked_shl(self.levels as u32).unwrap_or(usize::MAX),
-            })?;
-        if !self.image_size.is_multiple_of(factor) {
+        let factor = 1usize << self.levels;
+        if factor > self.image_size || !self.image_size.is_multiple_of(factor) {
             return Err(GlowError::ImageSizeNotDivisible {
                 size: self.image_size,
                 levels: self.levels,
                 factor,
             });
         }
-        Ok(())
+        match self.parameter_estimate() {
+            Some(n) if n <= MAX_PARAMETERS => Ok(()),
+            n => Err(GlowError::InvalidConfig {
+                field: "hidden_channels",
+                reason: format!(
+                    "with {} scales of {} steps the model would have {} weights, more than {MAX_PARAMETERS}",
+                    self.levels,
+                    self.steps_per_level,
+                    n.map_or("too many".to_string(), |n| n.to_string())
+                ),
+            }),
+        }
+    }
+
+    /// The number of weights of the model, estimated from its largest parts (the coupling
+    /// networks' convolutions, the 1x1 convolutions and the priors), `None` on overflow.
+    pub fn parameter_estimate(&self) -> Option<usize> {
+        let h = self.hidden_channels;
+        (0..self.levels).try_fold(0usize, |total, i| {
+            let c = self.in_channels.checked_mul(4)?.checked_mul(1 << i)?;
+            let net = h
+                .checked_mul(h)?
+                .checked_add(h.checked_mul(c)?.checked_mul(18)?)?;
+            let step = net.checked_add(c.checked_mul(c)?.checked_mul(2)?)?;
+            let prior = c.checked_mul(self.scale_size(i).pow(2))?.checked_mul(2)?;
+            total.checked_add(step.checked_mul(self.steps_per_level)?.checked_add(prior)?)
+        })
     }
 
     /// Number of dimensions `D = C * H * W` of an input image.

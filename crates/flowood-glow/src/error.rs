@@ -47,6 +47,28 @@ pub enum GlowError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A model file's weights do not match the checksum its configuration records.
+    #[error(
+        "{path}: the weights' CRC-32 is {found}, but its model.json records {recorded}: the file is corrupt, or the two files come from different saves"
+    )]
+    ChecksumMismatch {
+        /// The weight file.
+        path: PathBuf,
+        /// The checksum in `model.json`, as written there.
+        recorded: String,
+        /// The checksum of the weight file.
+        found: u32,
+    },
+    /// A loaded tensor holds values no Glow can have.
+    #[error("{path}: tensor `{tensor}` is invalid: {reason}")]
+    InvalidWeights {
+        /// The weight file.
+        path: PathBuf,
+        /// The tensor, by its path in the model.
+        tensor: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Reading or writing a model file failed.
     #[error("{action} {path}: {reason}")]
     Io {

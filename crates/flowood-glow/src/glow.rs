@@ -11,6 +11,10 @@ use crate::error::GlowError;
 use crate::likelihood::LogLikelihood;
 use crate::scale::{GlowScale, ScaleOutput};
 
+/// Most values (`n * C * H * W`) one [`Glow::sample`] call draws: 2^28, 1 GiB of f32, so that
+/// an absurd `n` is an error rather than an allocation failure.
+pub const MAX_SAMPLE_VALUES: usize = 1 << 28;
+
 /// A multiscale Glow (Kingma & Dhariwal 2018) as configured in method.md.
 ///
 /// A sequence of [`GlowScale`]s: scale i squeezes its input, applies K flow steps, then (for
@@ -79,12 +83,24 @@ impl Glow {
 
     /// Draws `n` images with prior noise scaled by `temperature` (0.7 is customary).
     ///
-    /// Noise comes from the host RNG seeded with `seed`.
+    /// Noise comes from the host RNG seeded with `seed`. At most [`MAX_SAMPLE_VALUES`] values
+    /// are drawn per call.
     pub fn sample(&self, n: usize, temperature: f64, seed: u64) -> Result<Tensor<4>, GlowError> {
         if n == 0 {
             return Err(GlowError::InvalidArgument {
                 name: "n",
                 reason: "must be at least 1".into(),
+            });
+        }
+        if n.checked_mul(self.config.dims())
+            .is_none_or(|values| values > MAX_SAMPLE_VALUES)
+        {
+            return Err(GlowError::InvalidArgument {
+                name: "n",
+                reason: format!(
+                    "{n} samples of {} values exceed the limit of {MAX_SAMPLE_VALUES} values per call",
+                    self.config.dims()
+                ),
             });
         }
         if !temperature.is_finite() || temperature < 0.0 {

@@ -41,12 +41,16 @@ mod likelihood;
 mod persist;
 mod prior;
 mod scale;
+mod weight_check;
 
-pub use config::{GlowConfig, PriorKind};
+pub use config::{
+    GlowConfig, MAX_HIDDEN_CHANNELS, MAX_IMAGE_SIZE, MAX_IN_CHANNELS, MAX_PARAMETERS,
+    MAX_STEPS_PER_LEVEL, PriorKind,
+};
 pub use error::GlowError;
 pub use flowood_flows::CouplingKind;
-pub use glow::{Encoded, Glow};
+pub use glow::{Encoded, Glow, MAX_SAMPLE_VALUES};
 pub use likelihood::{LogLikelihood, LogLikelihoodValues, ScaleTerms, ScaleValues};
-pub use persist::{CONFIG_METADATA_KEY, config_path};
+pub use persist::{CHECKSUM_KEY, CONFIG_METADATA_KEY, config_path};
 pub use prior::{ActNormPrior, ConditionalPrior, LearnedPrior, PriorTerms, ScalePrior};
 pub use scale::{GlowScale, ScaleOutput};

@@ -18,6 +18,7 @@ use flowood_host::write_atomically;
 use crate::config::GlowConfig;
 use crate::error::GlowError;
 use crate::glow::Glow;
+use crate::weight_check::first_invalid_tensor;
 
 /// Metadata key holding the JSON [`GlowConfig`] in exported safetensors files.
 pub const CONFIG_METADATA_KEY: &str = "flowood.glow_config";
@@ -36,33 +37,60 @@ const EXPORT_NAMES: [(&str, &str); 2] = [
     (r"^scales\.(\d+)\.", "levels.$1."),
 ];
 
+/// Key of `model.json` holding the CRC-32 of `model.bpk`, so that a corrupt weight file, or a
+/// weight file and a configuration from different saves, are refused on load. Files written
+/// before it existed have no such key and load unchecked.
+pub const CHECKSUM_KEY: &str = "weights_crc32";
+
 impl Glow {
-    /// Saves the weights (burnpack, at `path`) and the configuration (JSON, at
-    /// [`config_path`]`(path)`), each through a temporary file and a rename.
+    /// Saves the weights (burnpack, at `path`), then the configuration with the weights'
+    /// checksum (JSON, at [`config_path`]`(path)`), each through a temporary file and a rename.
     pub fn save(&self, path: &Path) -> Result<(), GlowError> {
-        let json = serde_json::to_string_pretty(&self.config)
+        write_atomically(path, |tmp| self.clone().save_file(tmp))
+            .map_err(|e| io_err("saving model to", path, e))?;
+        let mut json = serde_json::to_value(&self.config)
+            .map_err(|e| io_err("serialising config for", path, e))?;
+        if let Some(fields) = json.as_object_mut() {
+            fields.insert(CHECKSUM_KEY.into(), file_checksum(path)?.into());
+        }
+        let json = serde_json::to_string_pretty(&json)
             .map_err(|e| io_err("serialising config for", path, e))?;
         let config = config_path(path);
         write_atomically(&config, |tmp| std::fs::write(tmp, &json))
-            .map_err(|e| io_err("saving config to", &config, e))?;
-        write_atomically(path, |tmp| self.clone().save_file(tmp))
-            .map_err(|e| io_err("saving model to", path, e))
+            .map_err(|e| io_err("saving config to", &config, e))
     }
 
     /// Loads a model saved by [`Glow::save`] onto `device`, configuration included.
     ///
+    /// The configuration is validated, the weights' checksum compared with the one in
+    /// `model.json` (if it has one) and the weights checked (see [`Glow::load_weights`]).
     /// The data-dependent initialisation state is part of the file, so a loaded model is not
     /// re-initialised by [`Glow::initialize`].
     pub fn load(path: &Path, device: &Device) -> Result<Self, GlowError> {
         let cfg = config_path(path);
         let json = std::fs::read_to_string(&cfg).map_err(|e| io_err("reading config", &cfg, e))?;
-        let config: GlowConfig =
+        let json: serde_json::Value =
             serde_json::from_str(&json).map_err(|e| io_err("parsing config", &cfg, e))?;
+        let recorded = json.get(CHECKSUM_KEY).cloned();
+        let config: GlowConfig =
+            serde_json::from_value(json).map_err(|e| io_err("parsing config", &cfg, e))?;
+        config.validate()?;
+        if let Some(recorded) = recorded {
+            let found = file_checksum(path)?;
+            if recorded.as_u64() != Some(u64::from(found)) {
+                return Err(GlowError::ChecksumMismatch {
+                    path: path.to_path_buf(),
+                    recorded: recorded.to_string(),
+                    found,
+                });
+            }
+        }
         config.init(device, 0)?.load_weights(path)
     }
 
-    /// Loads weights saved by [`Glow::save`] into this model (same configuration). Every
-    /// tensor must be present with the right shape, and no other tensor.
+    /// Loads weights saved by [`Glow::save`] into this model (same configuration), and checks
+    /// them. Every tensor must be present with the right shape, and no other tensor; every
+    /// value must be finite, every LU permutation a permutation and every sign +-1.
     pub fn load_weights(mut self, path: &Path) -> Result<Self, GlowError> {
         let store = BurnpackStore::from_file(path).auto_extension(false);
         let mut store = LEGACY_NAMES
@@ -74,7 +102,14 @@ impl Glow {
         if !result.unused.is_empty() {
             return Err(io_err("loading model from", path, format!("{result}")));
         }
-        Ok(self)
+        match first_invalid_tensor(&self) {
+            Some((tensor, reason)) => Err(GlowError::InvalidWeights {
+                path: path.to_path_buf(),
+                tensor,
+                reason,
+            }),
+            None => Ok(self),
+        }
     }
 
     /// Exports the weights as safetensors with stable names (see the crate docs), the
@@ -136,6 +171,12 @@ fn remapped(store: SafetensorsStore, names: &[(&str, &str)]) -> SafetensorsStore
 /// extension `json`.
 pub fn config_path(path: &Path) -> PathBuf {
     path.with_extension("json")
+}
+
+/// CRC-32 of the file at `path`.
+fn file_checksum(path: &Path) -> Result<u32, GlowError> {
+    let bytes = std::fs::read(path).map_err(|e| io_err("reading", path, e))?;
+    Ok(crc32fast::hash(&bytes))
 }
 
 fn io_err(action: &'static str, path: &Path, e: impl ToString) -> GlowError {

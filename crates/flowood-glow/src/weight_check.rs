@@ -1,0 +1,95 @@
+//! Checks of loaded weights: a model file can hold any numbers, but only some make a Glow.
+//!
+//! Every float must be finite, every LU permutation must be a permutation of `0..C` (an index
+//! out of range makes the backend panic, a repeated one makes the convolution singular), every
+//! sign must be +-1 (a zero sign makes it singular too) and every ActNorm `initialized` flag 0
+//! or 1. Shapes are checked by Burn when the record is applied.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Int, Tensor};
+
+use crate::glow::Glow;
+
+/// The first tensor that fails a check, by its path (`scales.0.steps.3.invconv.sign`), and why.
+pub(crate) fn first_invalid_tensor(glow: &Glow) -> Option<(String, String)> {
+    let mut check = WeightCheck::default();
+    glow.visit(&mut check);
+    check.failure
+}
+
+#[derive(Default)]
+struct WeightCheck {
+    path: Vec<String>,
+    failure: Option<(String, String)>,
+}
+
+impl WeightCheck {
+    fn fail(&mut self, reason: Option<String>) {
+        if self.failure.is_none()
+            && let Some(reason) = reason
+        {
+            self.failure = Some((self.path.join("."), reason));
+        }
+    }
+}
+
+impl ModuleVisitor for WeightCheck {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let values = param
+            .val()
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>();
+        let reason = match values {
+            Ok(v) => v
+                .iter()
+                .position(|x| !x.is_finite())
+                .map(|i| format!("value {i} is {}", v[i])),
+            Err(e) => Some(format!("unreadable: {e:?}")),
+        };
+        self.fail(reason);
+    }
+
+    fn visit_int<const D: usize>(&mut self, param: &Param<Tensor<D, Int>>) {
+        let values = param
+            .val()
+            .into_data()
+            .convert::<i64>()
+            .try_into_vec::<i64>();
+        let reason = match (values, self.path.last().map(String::as_str)) {
+            (Err(e), _) => Some(format!("unreadable: {e:?}")),
+            (Ok(v), Some("permutation")) => not_a_permutation(&v),
+            (Ok(v), Some("sign")) => v
+                .iter()
+                .position(|s| s.abs() != 1)
+                .map(|i| format!("sign {i} is {}, not +1 or -1", v[i])),
+            (Ok(v), Some("initialized")) => v
+                .iter()
+                .position(|s| !matches!(s, 0 | 1))
+                .map(|i| format!("flag {i} is {}, not 0 or 1", v[i])),
+            (Ok(_), _) => None,
+        };
+        self.fail(reason);
+    }
+}
+
+/// Why `rows` is not a permutation of `0..rows.len()`, if it is not.
+fn not_a_permutation(rows: &[i64]) -> Option<String> {
+    let mut seen = vec![false; rows.len()];
+    for (i, &r) in rows.iter().enumerate() {
+        match usize::try_from(r).ok().filter(|&r| r < rows.len()) {
+            None => return Some(format!("index {i} is {r}, outside 0..{}", rows.len())),
+            Some(r) if seen[r] => return Some(format!("index {i} repeats row {r}")),
+            Some(r) => seen[r] = true,
+        }
+    }
+    None
+}
