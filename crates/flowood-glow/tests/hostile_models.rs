@@ -135,12 +135,15 @@ fn a_model_json_with_absurd_sizes_is_an_error() {
     );
 }
 
+/// A change made to a model before it is saved.
+type Corruption = Box<dyn Fn(&mut Glow)>;
+
 #[test]
 fn loaded_weights_are_checked() {
     let dir = tempfile::tempdir().unwrap();
     let (glow, _) = saved_tiny(dir.path());
     let c = glow.scales[0].steps[0].invconv.sign.dims()[0];
-    let cases: Vec<(Box<dyn Fn(&mut Glow)>, &str, &str)> = vec![
+    let cases: Vec<(Corruption, &str, &str)> = vec![
         (
             Box::new(move |g| {
                 g.scales[0].steps[1].invconv.permutation = int_param(vec![c as i64; c])
