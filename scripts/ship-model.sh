@@ -69,7 +69,7 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   echo "Augmentation: random contrast and brightness (factor up to 16, shift up to 3/4 of the range),"
   echo "three in four tiles shrunk by a factor in [0.25, 1] onto a black canvas, random translation"
   echo "up to 10% and horizontal flips. The photometric and zoom-out settings were chosen by the"
-  echo "lowest bits/dim on held-out Fashion-MNIST *training* images (docs/experiments/fashion-vs-mnist.md)."
+  echo "lowest bits/dim on held-out Fashion-MNIST *training* images (docs/experiments.md)."
   echo
   echo "## Retraining"
   echo
