@@ -52,12 +52,16 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     let models = Models::load(&args.models, device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
-    let in_table = models.score(models.load_set(&args.in_data)?, "in-distribution", device)?;
+    let in_table = models.score(
+        models.load_set(&args.in_data, 0)?,
+        "in-distribution",
+        device,
+    )?;
     let mut tables = Vec::new();
     for (name, source) in &args.ood {
         tables.push((
             name.clone(),
-            models.score(models.load_set(source)?, name, device)?,
+            models.score(models.load_set(source, 0)?, name, device)?,
         ));
     }
     let scorers = models.scorer()?.scores();

@@ -1,11 +1,37 @@
 //! Loading a data set for a command, reporting the files that could not be used.
 
+use std::path::PathBuf;
+
 use flowood::data::{DataSource, ImageSet, Prepare, Split};
 
 use crate::error::CliError;
 
 /// Skipped files named one by one in the warning; the rest are counted.
 const NAMED_SKIPS: usize = 10;
+
+/// The split a command scores: the test split where the set has one, else every image.
+pub fn scored_split(source: &DataSource) -> Split {
+    if source.has_test_split() {
+        Split::Test
+    } else {
+        Split::Train
+    }
+}
+
+/// The images a command scores: with `validation > 0` the last `validation` images of the
+/// training split (what `train --validation N` kept out of training), else [`scored_split`].
+pub fn load_scored(
+    source: &DataSource,
+    validation: usize,
+    prepare: Prepare,
+    strict: bool,
+) -> Result<ImageSet, CliError> {
+    if validation > 0 {
+        let train = load_split(source, Split::Train, prepare, strict)?;
+        return Ok(train.hold_out(validation)?.1);
+    }
+    load_split(source, scored_split(source), prepare, strict)
+}
 
 /// Loads `split` of `source`. Files that were found but could not be decoded are reported on
 /// stderr (how many, and which); with `strict`, any such file is an error instead.
@@ -15,7 +41,18 @@ pub fn load_split(
     prepare: Prepare,
     strict: bool,
 ) -> Result<ImageSet, CliError> {
-    let loaded = source.load(split, prepare)?;
+    Ok(load_split_with_files(source, split, prepare, strict)?.0)
+}
+
+/// [`load_split`], with the file each image came from (folders only; empty otherwise).
+pub fn load_split_with_files(
+    source: &DataSource,
+    split: Split,
+    prepare: Prepare,
+    strict: bool,
+) -> Result<(ImageSet, Vec<PathBuf>), CliError> {
+    let mut loaded = source.load(split, prepare)?;
+    let files = std::mem::take(&mut loaded.files);
     if !loaded.skipped.is_empty() && !strict {
         eprintln!(
             "warning: {}: {} files could not be used and were skipped (--strict makes this an error):",
@@ -29,5 +66,5 @@ pub fn load_split(
             eprintln!("  ... and {} more", loaded.skipped.len() - NAMED_SKIPS);
         }
     }
-    Ok(loaded.images(strict)?)
+    Ok((loaded.images(strict)?, files))
 }

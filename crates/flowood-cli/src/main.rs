@@ -1,5 +1,7 @@
 //! `flowood`: train, fine-tune, score, evaluate and sample Glow anomaly detectors.
 
+mod calibrate_cmd;
+mod detect_cmd;
 mod error;
 mod eval_cmd;
 mod export_cmd;
@@ -17,6 +19,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use flowood::backend::parse_device;
 
+use crate::calibrate_cmd::CalibrateArgs;
+use crate::detect_cmd::DetectArgs;
 use crate::error::CliError;
 use crate::eval_cmd::EvalArgs;
 use crate::export_cmd::ExportArgs;
@@ -62,6 +66,11 @@ enum Command {
     Sample(SampleArgs),
     /// Write a model's weights as safetensors (and its configuration as JSON).
     Export(ExportArgs),
+    /// Build a detector directory: a score of trained models and a threshold chosen on
+    /// held-out in-distribution images for a target true-positive rate.
+    Calibrate(CalibrateArgs),
+    /// Flag the anomalous images of a data set with a detector directory (CSV).
+    Detect(DetectArgs),
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
@@ -73,6 +82,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Eval(args) => eval_cmd::eval(device, args),
         Command::Sample(args) => sample_cmd::sample(device, args),
         Command::Export(args) => export_cmd::export(device, args),
+        Command::Calibrate(args) => calibrate_cmd::calibrate(device, args),
+        Command::Detect(args) => detect_cmd::detect(device, args),
     }
 }
 

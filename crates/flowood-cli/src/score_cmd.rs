@@ -31,11 +31,7 @@ pub struct ScoreArgs {
 /// Scores the data set and writes the CSV.
 pub fn score(device: &Device, args: &ScoreArgs) -> Result<(), CliError> {
     let models = Models::load(&args.models, device)?;
-    let set = if args.validation > 0 {
-        models.load_validation(&args.data, args.validation)?
-    } else {
-        models.load_set(&args.data)?
-    };
+    let set = models.load_set(&args.data, args.validation)?;
     let table = models.score(set, "data", device)?;
     table.write_csv(&args.out).map_err(score_err)?;
     println!(

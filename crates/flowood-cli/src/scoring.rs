@@ -3,14 +3,14 @@
 use clap::Args;
 use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
-use flowood::data::{DataSource, ImageSet, Prepare, Split};
+use flowood::data::{DataSource, ImageSet, Prepare};
 use flowood::glow::Glow;
 use flowood::pretrained::ModelSource;
 use flowood::scores::{DatasetScorer, Pixels, ScoreBatch, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
-use crate::load_data::load_split;
+use crate::load_data::load_scored;
 use crate::train_args::{parse_arg, parse_threads};
 
 /// Images per scoring batch.
@@ -75,23 +75,9 @@ impl Models {
         }
     }
 
-    /// Loads the split of `source` the models score (the test split where there is one).
-    pub fn load_set(&self, source: &DataSource) -> Result<ImageSet, CliError> {
-        let split = if source.has_test_split() {
-            Split::Test
-        } else {
-            Split::Train
-        };
-        load_split(source, split, self.prepare(), self.strict)
-    }
-
-    /// The last `n` images of the training split of `source` (what `--validation n` holds out).
-    pub fn load_validation(&self, source: &DataSource, n: usize) -> Result<ImageSet, CliError> {
-        Ok(
-            load_split(source, Split::Train, self.prepare(), self.strict)?
-                .hold_out(n)?
-                .1,
-        )
+    /// The images of `source` the models score ([`load_scored`]).
+    pub fn load_set(&self, source: &DataSource, validation: usize) -> Result<ImageSet, CliError> {
+        load_scored(source, validation, self.prepare(), self.strict)
     }
 
     /// The scorer of every score and per-scale term these models give.

@@ -492,3 +492,127 @@ fn pretrained_models_are_taken_by_name_wherever_a_model_is() {
     ]);
     assert!(err.contains("grey64") && err.contains("grey32"), "{err}");
 }
+
+/// The first `n` MNIST test images as an IDX file of another name (no labels beside it), and
+/// the same images as single PNG files in a folder.
+fn digits(dir: &Path, n: usize) -> (String, String) {
+    let mnist = data_dir().expect("set FLOWOOD_DATA").join("mnist");
+    let raw = std::fs::read(mnist.join("t10k-images-idx3-ubyte")).unwrap();
+    let mut idx = raw[..16 + n * 28 * 28].to_vec();
+    idx[4..8].copy_from_slice(&(n as u32).to_be_bytes());
+    let file = dir.join("digits.idx");
+    std::fs::write(&file, idx).unwrap();
+    let set = flowood::data::read_idx_images(&file).unwrap();
+    let folder = dir.join("new-images");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 0..n {
+        let one = set.subset(&[i]).unwrap();
+        flowood::data::save_grid(&one, 1, 0, &folder.join(format!("digit-{i:02}.png"))).unwrap();
+    }
+    (
+        format!("idx:{}", file.display()),
+        format!("folder:{}", folder.display()),
+    )
+}
+
+#[test]
+fn calibrate_builds_a_detector_and_detect_flags_images_below_its_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(tiny_train(dir.path(), 2));
+    let model = dir.path().join("model.bpk").display().to_string();
+    let (idx, folder) = digits(dir.path(), 12);
+    let detector = dir.path().join("detector");
+    let out = run_ok([
+        "calibrate",
+        "--model",
+        &model,
+        "--held-out",
+        &fashion(),
+        "--validation",
+        "200",
+        "--anomalies",
+        &idx,
+        "--tpr",
+        "0.9",
+        "--out",
+        &detector.display().to_string(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("final_scale: threshold"), "{stdout}");
+    let kept = number_after(&stdout.replace('%', " "), "keeps");
+    assert!((90.0..91.0).contains(&kept), "{stdout}");
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(detector.join("detector.json")).unwrap())
+            .unwrap();
+    let threshold = settings["calibration"]["threshold"].as_f64().unwrap();
+    assert_eq!(settings["calibration"]["held_out"], 200);
+    assert_eq!(settings["calibration"]["anomalies"], 12);
+    assert!(detector.join("in/model.bpk").is_file());
+
+    for (data, files) in [(&idx, false), (&folder, true)] {
+        let flags = dir.path().join("flags.csv");
+        let out = run_ok([
+            "detect",
+            "--detector",
+            &detector.display().to_string(),
+            "--data",
+            data,
+            "--out",
+            &flags.display().to_string(),
+        ]);
+        let csv = std::fs::read_to_string(&flags).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("image,file,score,anomalous"));
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 12);
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row[0], i.to_string());
+            assert_eq!(
+                row[1].ends_with(&format!("digit-{i:02}.png")),
+                files,
+                "{row:?}"
+            );
+            let score: f64 = row[2].parse().unwrap();
+            assert_eq!(
+                row[3],
+                if score >= threshold { "0" } else { "1" },
+                "{row:?}"
+            );
+        }
+        let flagged = rows.iter().filter(|r| r[3] == "1").count();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.starts_with(&format!("{flagged} of 12 images flagged")),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn calibrate_and_detect_refuse_bad_settings_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(tiny_train(dir.path(), 2));
+    let model = dir.path().join("model.bpk").display().to_string();
+    let out = dir.path().join("detector").display().to_string();
+    let calibrate = |extra: &[&str]| {
+        let mut args = vec!["calibrate", "--model", &model, "--validation", "50"];
+        args.extend_from_slice(extra);
+        let held_out = fashion();
+        args.extend(["--held-out", &held_out, "--out", &out]);
+        run_err(args)
+    };
+    assert!(calibrate(&["--score", "bogus"]).contains("final_scale"));
+    assert!(calibrate(&["--score", "ratio"]).contains("needs a general model"));
+    assert!(calibrate(&["--tpr", "1.5"]).contains("not in (0, 1]"));
+    let missing = run_err([
+        "detect",
+        "--detector",
+        &dir.path().join("nothing").display().to_string(),
+        "--data",
+        &fashion(),
+        "--out",
+        &dir.path().join("flags.csv").display().to_string(),
+    ]);
+    assert!(missing.contains("detector.json"), "{missing}");
+    assert_eq!(missing.trim_end().lines().count(), 1, "{missing}");
+}

@@ -110,6 +110,8 @@ pub struct Loaded {
     pub images: ImageSet,
     /// Files that could not be decoded, with their errors (folders and photos only).
     pub skipped: Vec<Skipped>,
+    /// The file each image came from, in order (folders only; empty for other kinds).
+    pub files: Vec<PathBuf>,
 }
 
 impl Loaded {
@@ -150,7 +152,7 @@ impl DataSource {
     /// Files that were found but could not be decoded (folders and photos) are listed in
     /// [`Loaded::skipped`], never dropped silently.
     pub fn load(&self, split: Split, prepare: Prepare) -> Result<Loaded> {
-        let mut skipped = Vec::new();
+        let (mut skipped, mut files) = (Vec::new(), Vec::new());
         let set = match self.kind {
             SourceKind::FashionMnist => load_fashion_mnist(&self.path, split)?,
             SourceKind::Mnist => load_mnist(&self.path, split)?,
@@ -182,6 +184,7 @@ impl DataSource {
             SourceKind::Folder => {
                 let folder = read_folder(&self.path, image_side(prepare.size)?)?;
                 skipped = folder.skipped;
+                files = folder.files;
                 folder.images
             }
             SourceKind::Tiny => {
@@ -192,6 +195,7 @@ impl DataSource {
         Ok(Loaded {
             images: prepare.apply(set)?,
             skipped,
+            files,
         })
     }
 

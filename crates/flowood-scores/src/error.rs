@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use flowood_data::DataError;
 use flowood_glow::GlowError;
 use thiserror::Error;
 
@@ -62,8 +63,22 @@ pub enum ScoreError {
         /// Columns of the table appended to it.
         right: Vec<String>,
     },
-    /// Writing a file failed.
-    #[error("writing {path}: {source}")]
+    /// Images could not be converted to the model's input (channels, size).
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A detector was asked for verdicts before it had a threshold.
+    #[error("the detector is not calibrated (run Detector::calibrate, or flowood calibrate)")]
+    NotCalibrated,
+    /// A detector directory's settings file is not one this version can use.
+    #[error("{path}: not a usable detector file: {reason}")]
+    BadDetector {
+        /// The settings file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -36,6 +36,7 @@
 
 mod batch;
 mod complexity;
+mod detector;
 mod error;
 mod likelihood;
 pub mod metrics;
@@ -50,6 +51,7 @@ mod typicality;
 
 pub use batch::{Pixels, ScoreBatch};
 pub use complexity::{ComplexityScorer, png_bits_per_dim, png_bytes};
+pub use detector::{Calibration, DETECTOR_FILE, Detector, Prediction};
 pub use error::{MetricError, ScoreError};
 pub use likelihood::{LikelihoodScorer, LikelihoodUnit};
 pub use model::ScoringModel;

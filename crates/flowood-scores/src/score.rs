@@ -78,6 +78,18 @@ impl Score {
             .collect()
     }
 
+    /// The score called `name` ([`Score::name`]) for a model of `levels` scales, if there is one.
+    pub fn from_name(name: &str, levels: usize) -> Option<Self> {
+        Self::all(levels, true, true)
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+
+    /// Whether the score compares against a general model.
+    pub fn needs_general(self) -> bool {
+        matches!(self, Self::Ratio | Self::ScaleRatio(_))
+    }
+
     /// The score of every image from `inputs`; fails if the score needs the general model or
     /// the PNG sizes and they are missing.
     pub fn compute(self, inputs: &ScoreInputs<'_>) -> Result<Vec<f64>, ScoreError> {
