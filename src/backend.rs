@@ -6,7 +6,7 @@ use thiserror::Error;
 /// A backend could not be selected.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum BackendError {
-    /// The name is not one of flex, ndarray, wgpu, cuda[:N].
+    /// The name is not one of flex, ndarray, wgpu, cuda or cuda:N.
     #[error("unknown device `{0}`: expected flex, ndarray, wgpu or cuda[:N]")]
     Unknown(String),
     /// The backend exists but this build of flowood does not include it.

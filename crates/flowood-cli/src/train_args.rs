@@ -13,7 +13,7 @@ use flowood::train::TrainConfig;
 pub struct TrainArgs {
     /// Training data as KIND:PATH; KIND is fashion-mnist, mnist, idx, cifar10, cifar100,
     /// svhn, folder, photos or tiny (e.g. fashion-mnist:data/fashion-mnist, photos:data/photos,
-    /// idx:letters-images-idx3-ubyte.gz[,LABELS]).
+    /// idx:letters-images-idx3-ubyte.gz, optionally followed by ,LABELS).
     /// The test split of the same set, where it has one, gives the test bits/dim.
     #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub data: DataSource,
