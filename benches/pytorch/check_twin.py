@@ -28,6 +28,7 @@ import torch
 
 import export_onnx
 import glow_twin
+import ort_twin
 
 IMAGE_SIZE = 32
 TERMS = ["F", "A", "N", "lp"]
@@ -200,8 +201,8 @@ def main():
                  ref_terms, ref_log_p, ref_bpd, dims, args.tolerance)
     onnx_path = work / "model.onnx"
     export_onnx.export(glow, onnx_path)
-    sess = export_onnx.session(str(onnx_path), threads=torch.get_num_threads())
-    ok &= compare("onnxruntime", twin_terms(lambda x: export_onnx.score(sess, x), images,
+    sess = ort_twin.session(str(onnx_path), threads=torch.get_num_threads())
+    ok &= compare("onnxruntime", twin_terms(lambda x: ort_twin.score(sess, x), images,
                                             args.batch),
                   ref_terms, ref_log_p, ref_bpd, dims, args.tolerance)
     print(f"\nfiles in {work}")

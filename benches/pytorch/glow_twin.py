@@ -31,15 +31,6 @@ HIDDEN_INIT_STD = 0.05
 MIN_STD = 1e-6
 LOG_2PI = math.log(2.0 * math.pi)
 
-#: The benchmark presets, as flowood's `GlowConfig::small` and `GlowConfig::paper`.
-PRESETS = {
-    "small": dict(in_channels=1, image_size=32, levels=3, steps_per_level=8,
-                  hidden_channels=128, coupling="affine", prior="act_norm_gaussian"),
-    "paper": dict(in_channels=3, image_size=32, levels=3, steps_per_level=32,
-                  hidden_channels=512, coupling="affine", prior="act_norm_gaussian"),
-}
-
-
 def flow_channels(config, i):
     """Channels inside scale i: 4C at scale 0, doubled by each split-then-squeeze."""
     return config["in_channels"] * 4 * (1 << i)

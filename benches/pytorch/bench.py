@@ -1,0 +1,246 @@
+"""Throughput of the PyTorch twin (training and scoring) and of its ONNX export (scoring), beside
+flowood's `glow_throughput` benchmark, in one table with the ratios.
+
+    python benches/pytorch/bench.py --flowood-table flowood-bench.txt   # all configurations
+    python benches/pytorch/bench.py --configs small --steps 3           # the twins alone
+
+It measures what `benches/glow_throughput.rs` measures, the same way: the presets `small`
+(grey 1x32x32, L=3, K=8, hidden 128) and `paper` (RGB 3x32x32, L=3, K=32, hidden 512), batch
+64 of uniform values in [-0.5, 0.5), a fresh model initialised on another such batch; a
+training step is forward, mean NLL, backward and an Adamax update (lr 5e-4, PyTorch's
+defaults, weight decay 5e-5, as flowood's); scoring is the log-likelihood of one batch. Each
+figure is the median images/s over `--steps` timed batches after two warm-up batches. Each
+cell runs in a fresh process; its peak memory is the process's peak resident set (`VmHWM`,
+which includes the Python runtime) on the CPU, `torch.cuda.max_memory_reserved` on CUDA.
+PyTorch runs with `--threads` intra-op threads; onnxruntime with `--threads` intra-op threads
+and every graph optimisation (the ONNX file is written beforehand by another process, so the
+onnxruntime cell's memory holds no PyTorch). flowood's table is the output of
+`cargo bench --bench glow_throughput` (its `flex` rows).
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from presets import PRESETS
+
+BATCH = 64
+WARMUP = 2
+LEARNING_RATE = 5e-4
+WEIGHT_DECAY = 5e-5
+CONFIG_NAMES = {"small": "small grey 1x32x32 L3 K8 h128", "paper": "paper RGB 3x32x32 L3 K32 h512"}
+
+
+def peak_rss_mib():
+    """This process's peak resident set in MiB (Linux `VmHWM`), or None."""
+    try:
+        with open("/proc/self/status") as f:
+            line = next(l for l in f if l.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+    except (OSError, StopIteration):
+        return None
+
+
+def random_batch(config, seed):
+    """A batch of uniform values in the model's input range, `[64, C, H, W]` float32."""
+    import numpy as np
+
+    shape = (BATCH, config["in_channels"], config["image_size"], config["image_size"])
+    return np.random.default_rng(seed).uniform(-0.5, 0.5, shape).astype(np.float32)
+
+
+def median_rate(step, steps, sync):
+    """Runs `step` for the warm-up and `steps` timed rounds; median images/s."""
+    for _ in range(WARMUP):
+        step()
+        sync()
+    rates = []
+    for _ in range(max(steps, 1)):
+        start = time.perf_counter()
+        step()
+        sync()
+        rates.append(BATCH / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def fresh_twin(config_key, device):
+    """The twin of a fresh flowood model of the preset, initialised on a random batch."""
+    import torch
+
+    import glow_twin
+
+    config = PRESETS[config_key]
+    glow = glow_twin.Glow(config, seed=0).to(device)
+    glow.initialize(torch.from_numpy(random_batch(config, 1)).to(device))
+    return glow, config
+
+
+def torch_cell(config_key, mode, device, threads, steps):
+    """images/s and peak MiB of PyTorch training or scoring."""
+    import torch
+
+    torch.set_num_threads(threads)
+    glow, config = fresh_twin(config_key, device)
+    x = torch.from_numpy(random_batch(config, 2 if mode == "train" else 3)).to(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    if mode == "train":
+        glow.train()
+        optim = torch.optim.Adamax(glow.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+
+        def step():
+            optim.zero_grad(set_to_none=True)
+            loss = glow.nll(x).mean()
+            loss.backward()
+            optim.step()
+            if not torch.isfinite(loss):
+                raise RuntimeError("training diverged in the benchmark")
+    else:
+        glow.eval()
+
+        def step():
+            with torch.no_grad():
+                glow.log_likelihood(x).cpu()
+    rate = median_rate(step, steps, sync)
+    peak = torch.cuda.max_memory_reserved() / 2**20 if device == "cuda" else peak_rss_mib()
+    return rate, peak
+
+
+def export_cell(config_key, path):
+    """Writes the ONNX export of a fresh initialised twin of the preset to `path`."""
+    import export_onnx
+
+    glow, _ = fresh_twin(config_key, "cpu")
+    export_onnx.export(glow, path)
+
+
+def onnx_cell(config_key, device, threads, steps, path):
+    """images/s and peak MiB of onnxruntime scoring the exported twin."""
+    import ort_twin
+
+    sess = ort_twin.session(path, threads, device)
+    x = random_batch(PRESETS[config_key], 3)
+    rate = median_rate(lambda: ort_twin.score(sess, x), steps, lambda: None)
+    return rate, (None if device == "cuda" else peak_rss_mib())
+
+
+def run_cell(args):
+    """Measures one cell in this process and prints it as one JSON line."""
+    if args.cell == "export":
+        export_cell(args.config, args.onnx)
+        return
+    if args.cell == "onnxruntime":
+        rate, peak = onnx_cell(args.config, args.device, args.threads, args.steps, args.onnx)
+    else:
+        rate, peak = torch_cell(args.config, args.cell.split("-")[1], args.device, args.threads,
+                                args.steps)
+    print(json.dumps({"images_per_second": rate, "peak_mib": peak}))
+
+
+def in_child(args, cell, config_key, onnx=None):
+    """Runs one cell in a fresh process; its result, or the error it printed."""
+    cmd = [sys.executable, __file__, "--cell", cell, "--config", config_key,
+           "--device", args.device, "--threads", str(args.threads), "--steps", str(args.steps)]
+    if onnx:
+        cmd += ["--onnx", onnx]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{cell} {config_key} failed:\n{out.stderr.strip()}")
+    lines = out.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {}
+
+
+def read_flowood_table(path):
+    """flowood's figures per preset from `cargo bench --bench glow_throughput` output."""
+    figures = {}
+    for line in Path(path).read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 8 or cells[0] != "flex":
+            continue
+        key = cells[1].split()[0]
+
+        def number(text):
+            try:
+                return float(text)
+            except ValueError:
+                return None
+
+        figures[key] = {"train": number(cells[4]), "train_mib": number(cells[5]),
+                        "score": number(cells[6]), "score_mib": number(cells[7])}
+    return figures
+
+
+def measure_twins(args, config_key, work):
+    """PyTorch training and scoring, onnxruntime scoring, each in a fresh process."""
+    onnx = str(work / f"{config_key}.onnx")
+    in_child(args, "export", config_key, onnx)
+    return {"torch_train": in_child(args, "torch-train", config_key),
+            "torch_score": in_child(args, "torch-score", config_key),
+            "onnx_score": in_child(args, "onnxruntime", config_key, onnx)}
+
+
+def fmt(value, digits=1):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def print_table(args, twins, flowood):
+    """One markdown table: each measure for PyTorch, onnxruntime and flowood, with the ratios."""
+    print(f"\nbatch {BATCH}, {args.threads} threads, device {args.device}, "
+          f"median of {args.steps} batches")
+    print("| configuration | measure | PyTorch | onnxruntime | flowood | flowood / PyTorch "
+          "| flowood / onnxruntime |")
+    print("|---|---|---|---|---|---|---|")
+    for key, t in twins.items():
+        f = flowood.get(key, {})
+        rows = [
+            ("training images/s", t["torch_train"].get("images_per_second"), None,
+             f.get("train"), 1),
+            ("scoring images/s", t["torch_score"].get("images_per_second"),
+             t["onnx_score"].get("images_per_second"), f.get("score"), 1),
+            ("peak memory, training (MiB)", t["torch_train"].get("peak_mib"), None,
+             f.get("train_mib"), 0),
+            ("peak memory, scoring (MiB)", t["torch_score"].get("peak_mib"),
+             t["onnx_score"].get("peak_mib"), f.get("score_mib"), 0),
+        ]
+        for i, (measure, torch_v, onnx_v, flowood_v, digits) in enumerate(rows):
+            name = CONFIG_NAMES[key] if i == 0 else ""
+            print(f"| {name} | {measure} | {fmt(torch_v, digits)} | {fmt(onnx_v, digits)} "
+                  f"| {fmt(flowood_v, digits)} | {fmt(ratio(flowood_v, torch_v), 2)} "
+                  f"| {fmt(ratio(flowood_v, onnx_v), 2)} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", default="small,paper", help="comma-separated: small, paper")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=10, help="timed batches per cell")
+    parser.add_argument("--flowood-table", help="output of cargo bench --bench glow_throughput")
+    parser.add_argument("--cell", choices=["torch-train", "torch-score", "onnxruntime", "export"],
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--config", choices=sorted(CONFIG_NAMES), help=argparse.SUPPRESS)
+    parser.add_argument("--onnx", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.cell:
+        run_cell(args)
+        return
+    keys = [k for k in args.configs.split(",") if k]
+    unknown = [k for k in keys if k not in CONFIG_NAMES]
+    if unknown:
+        sys.exit(f"unknown configuration(s) {unknown}: choose from {sorted(CONFIG_NAMES)}")
+    flowood = read_flowood_table(args.flowood_table) if args.flowood_table else {}
+    with tempfile.TemporaryDirectory(prefix="flowood-twin-bench-") as tmp:
+        twins = {key: measure_twins(args, key, Path(tmp)) for key in keys}
+    print_table(args, twins, flowood)
+
+
+if __name__ == "__main__":
+    main()
