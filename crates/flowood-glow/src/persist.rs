@@ -18,7 +18,6 @@ use flowood_host::write_atomically;
 use crate::config::GlowConfig;
 use crate::error::GlowError;
 use crate::glow::Glow;
-use crate::weight_check::first_invalid_tensor;
 
 /// Metadata key holding the JSON [`GlowConfig`] in exported safetensors files.
 pub const CONFIG_METADATA_KEY: &str = "flowood.glow_config";
@@ -102,7 +101,7 @@ impl Glow {
         if !result.unused.is_empty() {
             return Err(io_err("loading model from", path, format!("{result}")));
         }
-        match first_invalid_tensor(&self) {
+        match self.first_invalid_tensor() {
             Some((tensor, reason)) => Err(GlowError::InvalidWeights {
                 path: path.to_path_buf(),
                 tensor,

@@ -10,11 +10,14 @@ use burn::tensor::{Int, Tensor};
 
 use crate::glow::Glow;
 
-/// The first tensor that fails a check, by its path (`scales.0.steps.3.invconv.sign`), and why.
-pub(crate) fn first_invalid_tensor(glow: &Glow) -> Option<(String, String)> {
-    let mut check = WeightCheck::default();
-    glow.visit(&mut check);
-    check.failure
+impl Glow {
+    /// The first tensor that fails a check, by its path (`scales.0.steps.3.invconv.sign`),
+    /// and why; `None` when every weight is one a Glow can have.
+    pub fn first_invalid_tensor(&self) -> Option<(String, String)> {
+        let mut check = WeightCheck::default();
+        self.visit(&mut check);
+        check.failure
+    }
 }
 
 #[derive(Default)]

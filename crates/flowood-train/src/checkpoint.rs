@@ -10,6 +10,7 @@
 //! epoch and the position in it (see `flowood_data::Batcher`), so `(epoch, next batch)` is
 //! the whole random state of a run.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::optim::ModuleOptimizer;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::adamax::AdamaxConfig;
 use crate::config::TrainConfig;
 use crate::error::{TrainError, io_err};
+use crate::run_identity::DataFingerprint;
 
 /// The loop's position and counters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +43,9 @@ pub struct TrainState {
     pub recomputed_steps: usize,
     /// The settings of the run.
     pub config: TrainConfig,
+    /// The training data of the run (absent in checkpoints written before it was recorded).
+    #[serde(default)]
+    pub data: Option<DataFingerprint>,
 }
 
 impl TrainState {
@@ -55,6 +60,7 @@ impl TrainState {
             skipped_steps: 0,
             recomputed_steps: 0,
             config,
+            data: None,
         }
     }
 }
@@ -112,7 +118,15 @@ fn write_checkpoint(
     let json =
         serde_json::to_string_pretty(state).map_err(|e| io_err("serialising state for", dir, e))?;
     let state_path = dir.join("state.json");
-    std::fs::write(&state_path, json).map_err(|e| io_err("writing", &state_path, e))
+    write_synced(&state_path, json.as_bytes()).map_err(|e| io_err("writing", &state_path, e))
+}
+
+/// Writes `bytes` to `path` and flushes them to the disk, so that a checkpoint that `latest`
+/// names survives a power cut.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Best-effort removal of every other checkpoint folder (complete or not).
@@ -127,6 +141,11 @@ fn remove_older(root: &Path, keep: &str) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// Whether `out` holds a checkpoint (its `checkpoints/latest` exists).
+pub fn has_checkpoint(out: &Path) -> bool {
+    checkpoints_dir(out).join("latest").exists()
 }
 
 /// The latest complete checkpoint of the run in `out`, if there is one.

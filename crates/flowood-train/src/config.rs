@@ -102,11 +102,34 @@ impl TrainConfig {
                 reason: "must be at least 1".into(),
             });
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(TrainError::InvalidSetting {
-                name: "learning_rate",
-                reason: format!("must be positive, got {}", self.learning_rate),
-            });
+        let (lambda, temperature, margin) = match self.objective {
+            Objective::Nll => (0.0, 1.0, 0.0),
+            Objective::OutlierRatio(l) => (l.lambda, l.temperature, 0.0),
+            Objective::Margin(m) => (0.0, 1.0, m.margin),
+        };
+        let numbers = [
+            (
+                "learning_rate",
+                self.learning_rate,
+                self.learning_rate > 0.0,
+            ),
+            ("weight_decay", self.weight_decay, self.weight_decay >= 0.0),
+            ("lambda", lambda, lambda >= 0.0),
+            ("temperature", temperature, temperature > 0.0),
+            ("margin", margin, margin >= 0.0),
+        ];
+        for (name, value, in_range) in numbers {
+            if !(value.is_finite() && in_range) {
+                let bound = if matches!(name, "learning_rate" | "temperature") {
+                    "positive"
+                } else {
+                    "non-negative"
+                };
+                return Err(TrainError::InvalidSetting {
+                    name,
+                    reason: format!("must be finite and {bound}, got {value}"),
+                });
+            }
         }
         Ok(())
     }

@@ -11,6 +11,8 @@ mod error;
 mod guard;
 mod loss;
 mod metrics;
+mod run_identity;
+mod run_lock;
 mod trainer;
 
 pub use adamax::{Adamax, AdamaxConfig, AdamaxState};
@@ -20,4 +22,5 @@ pub use data_parallel::{ParallelPass, data_parallel, shard_count};
 pub use error::TrainError;
 pub use guard::{BatchVerdict, batch_verdict};
 pub use metrics::MetricsRecord;
+pub use run_identity::DataFingerprint;
 pub use trainer::{TrainData, TrainSummary, Trainer, evaluate_bits_per_dim};

@@ -4,6 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use flowood_host::write_file_atomically;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{TrainError, io_err};
@@ -57,16 +58,17 @@ impl MetricsWriter {
     /// resumed run repeats those steps).
     pub fn open(out: &Path, resume_step: usize) -> Result<Self, TrainError> {
         let path = out.join("metrics.jsonl");
-        let kept = Self::records_up_to(&path, resume_step)?;
-        let mut file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
+        // The kept records replace the file atomically, like a checkpoint: a kill at any
+        // moment leaves either the old file or the complete new one.
+        let kept: String = Self::records_up_to(&path, resume_step)?
+            .into_iter()
+            .map(|line| line + "\n")
+            .collect();
+        write_file_atomically(&path, kept).map_err(|e| io_err("rewriting", &path, e))?;
+        let file = OpenOptions::new()
+            .append(true)
             .open(&path)
             .map_err(|e| io_err("opening", &path, e))?;
-        for line in kept {
-            writeln!(file, "{line}").map_err(|e| io_err("writing", &path, e))?;
-        }
         Ok(Self { path, file })
     }
 

@@ -12,13 +12,17 @@ use flowood_data::Batcher;
 use flowood_flows::to_host;
 use flowood_glow::Glow;
 
-use crate::checkpoint::{TrainState, load_checkpoint, optimizer_for, save_checkpoint};
+use crate::checkpoint::{
+    TrainState, has_checkpoint, load_checkpoint, optimizer_for, save_checkpoint,
+};
 use crate::config::TrainConfig;
 use crate::data_parallel::{ParallelPass, data_parallel, shard_count};
 use crate::error::{TrainError, io_err};
 use crate::guard::{BatchVerdict, batch_verdict, gradients_finite};
 use crate::loss::Loss;
 use crate::metrics::{MetricsRecord, MetricsWriter};
+use crate::run_identity::{DataFingerprint, check_same_run};
+use crate::run_lock::RunLock;
 
 /// The data of a run.
 pub struct TrainData {
@@ -68,6 +72,8 @@ struct Run {
     metrics: MetricsWriter,
     /// Training bits/dim of each step of this session.
     bits_per_dim: Vec<f64>,
+    /// Skipped steps before this session.
+    skipped_before: usize,
 }
 
 /// Loss and bits/dim of one step (NaN where the step was skipped) and its learning rate.
@@ -136,6 +142,7 @@ impl Trainer {
             general.as_ref(),
             data.general.is_some(),
         )?;
+        let _lock = RunLock::acquire(&self.out)?;
         let mut run = self.start(model, data, resume)?;
         let session = (Instant::now(), run.state.step);
         while run.state.step < self.config.max_steps {
@@ -160,27 +167,43 @@ impl Trainer {
 
     /// The model, optimizer and state to start from: the latest checkpoint when resuming
     /// (with this run's settings), otherwise `model`, initialised if it is not yet.
+    ///
+    /// A checkpoint resumes only if it belongs to this run (same defining settings,
+    /// architecture and training data); a fresh run refuses a folder holding a checkpoint.
     fn start(&self, model: Glow, data: &TrainData, resume: bool) -> Result<Run, TrainError> {
+        let fingerprint = DataFingerprint::of(data.train.set());
         let restored = if resume {
             load_checkpoint(&self.out, &self.device)?
+        } else if has_checkpoint(&self.out) {
+            return Err(TrainError::OutputHoldsRun {
+                out: self.out.clone(),
+            });
         } else {
             None
         };
         let (model, optimizer, state) = match restored {
-            Some(r) => (
-                r.model.train(),
-                r.optimizer,
-                TrainState {
+            Some(r) => {
+                check_same_run(
+                    (&r.state.config, &r.model.config, r.state.data),
+                    (&self.config, &model.config, fingerprint),
+                )?;
+                let state = TrainState {
                     config: self.config.clone(),
+                    data: Some(fingerprint),
                     ..r.state
-                },
-            ),
+                };
+                (r.model.train(), r.optimizer, state)
+            }
             None => (
                 self.initialized(model.train(), &data.train)?,
                 optimizer_for(&self.config),
-                TrainState::new(self.config.clone()),
+                TrainState {
+                    data: Some(fingerprint),
+                    ..TrainState::new(self.config.clone())
+                },
             ),
         };
+        let skipped_before = state.skipped_steps;
         let metrics = MetricsWriter::open(&self.out, state.step)?;
         Ok(Run {
             model,
@@ -188,23 +211,36 @@ impl Trainer {
             state,
             metrics,
             bits_per_dim: Vec::new(),
+            skipped_before,
         })
     }
 
-    /// The final evaluation and save, and the summary of the run.
+    /// The final evaluation and save, and the summary of the run. A session whose last steps
+    /// were all skipped, that left an invalid weight, or whose model gives non-finite test
+    /// bits/dim is an error and saves no final model.
     fn finish(
         &self,
         mut run: Run,
         data: &TrainData,
         images_per_second: f64,
     ) -> Result<(Glow, TrainSummary), TrainError> {
+        let steps = run.bits_per_dim.len();
+        let recent = &run.bits_per_dim[steps - steps.div_ceil(10)..];
+        let finite: Vec<f64> = recent.iter().copied().filter(|v| v.is_finite()).collect();
+        if steps > 0 && finite.is_empty() {
+            let skipped = run.state.skipped_steps - run.skipped_before;
+            return Err(TrainError::NoProgress { steps, skipped });
+        }
+        if let Some((tensor, reason)) = run.model.first_invalid_tensor() {
+            return Err(TrainError::Diverged { tensor, reason });
+        }
         let step = run.state.step;
         let test_bits_per_dim = self.evaluate_into(&run.model, data, step, &mut run.metrics)?;
+        if let Some(bits_per_dim) = test_bits_per_dim.filter(|v| !v.is_finite()) {
+            return Err(TrainError::NonFiniteTest { step, bits_per_dim });
+        }
         let model_path = self.out.join("model.bpk");
         run.model.save(&model_path)?;
-        let recent =
-            &run.bits_per_dim[run.bits_per_dim.len() - run.bits_per_dim.len().div_ceil(10)..];
-        let finite: Vec<f64> = recent.iter().copied().filter(|v| v.is_finite()).collect();
         let summary = TrainSummary {
             steps: step,
             skipped_steps: run.state.skipped_steps,
@@ -416,7 +452,13 @@ pub fn evaluate_bits_per_dim(
         sum += bpd.iter().sum::<f64>();
         count += bpd.len();
     }
-    Ok(sum / count.max(1) as f64)
+    if count == 0 {
+        return Err(TrainError::InvalidSetting {
+            name: "test data",
+            reason: "holds no image to evaluate".into(),
+        });
+    }
+    Ok(sum / count as f64)
 }
 
 /// The next training batch, moving to the next epoch when one ends.

@@ -183,23 +183,30 @@ fn guard_skips_steps_whose_loss_is_not_finite() {
         .log_scale
         .clone()
         .map(|t| t.add_scalar(f64::NAN));
-    let before = weights(&broken);
     for threads in [1, 2] {
         let config = TrainConfig {
             threads,
             ..config(3)
         };
         let dir = tempfile::tempdir().unwrap();
-        let (after, summary) = Trainer::new(config, &device, dir.path())
-            .unwrap()
-            .fit(broken.clone(), None, &data, false)
-            .unwrap();
-        assert_eq!(summary.skipped_steps, 3, "threads {threads}");
-        assert_eq!(
-            weights(&after),
-            before,
-            "skipped steps must not change the weights (threads {threads})"
+        // Every step skipped: an error, and no final model presented as the result.
+        let result = Trainer::new(config, &device, dir.path()).unwrap().fit(
+            broken.clone(),
+            None,
+            &data,
+            false,
         );
+        assert!(
+            matches!(
+                result,
+                Err(TrainError::NoProgress {
+                    steps: 3,
+                    skipped: 3
+                })
+            ),
+            "threads {threads}"
+        );
+        assert!(!dir.path().join("model.bpk").exists());
     }
 }
 
@@ -345,5 +352,189 @@ fn objectives_keep_their_checkpoint_format() {
     for (objective, json) in cases {
         assert_eq!(serde_json::to_string(&objective).unwrap(), json);
         assert_eq!(serde_json::from_str::<Objective>(json).unwrap(), objective);
+    }
+}
+
+#[test]
+fn resuming_with_other_settings_architecture_or_data_is_refused() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    Trainer::new(config(2), &device, dir.path())
+        .unwrap()
+        .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
+        .unwrap();
+    let resume = |config: TrainConfig, model: GlowConfig, data: &TrainData| {
+        Trainer::new(config, &device, dir.path()).unwrap().fit(
+            model.init(&device, 1).unwrap(),
+            None,
+            data,
+            true,
+        )
+    };
+    let other_seed = TrainConfig {
+        seed: 7,
+        ..config(4)
+    };
+    let wider = GlowConfig {
+        hidden_channels: 16,
+        ..tiny()
+    };
+    let mut other_data = data(3);
+    other_data.train = Batcher::new(
+        images(Split::Test, 256),
+        BatchConfig::train(16, Some(Augment::translate()), 3),
+    )
+    .unwrap();
+    let cases = [
+        (resume(other_seed, tiny(), &data(3)), "seed"),
+        (resume(config(4), wider, &data(3)), "architecture"),
+        (resume(config(4), tiny(), &other_data), "training data"),
+    ];
+    for (result, expected) in cases {
+        match result {
+            Err(TrainError::ResumeMismatch { setting, .. }) => assert_eq!(setting, expected),
+            Err(other) => panic!("{expected}: expected ResumeMismatch, got {other}"),
+            Ok(_) => panic!("{expected}: resumed a different run"),
+        }
+    }
+    // The same run resumes; more steps are allowed.
+    let (_, summary) = resume(config(4), tiny(), &data(3)).unwrap();
+    assert_eq!(summary.steps, 4);
+}
+
+#[test]
+fn a_fresh_run_does_not_start_over_an_older_one() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = || {
+        Trainer::new(config(2), &device, dir.path()).unwrap().fit(
+            tiny().init(&device, 1).unwrap(),
+            None,
+            &data(3),
+            false,
+        )
+    };
+    fresh().unwrap();
+    assert!(matches!(fresh(), Err(TrainError::OutputHoldsRun { .. })));
+}
+
+#[test]
+fn a_second_run_in_the_same_folder_is_refused_while_the_first_runs() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    // What a running `fit` holds for its whole duration.
+    let held = std::fs::File::create(dir.path().join(".flowood.lock")).unwrap();
+    held.lock().unwrap();
+    let second = Trainer::new(config(2), &device, dir.path()).unwrap().fit(
+        tiny().init(&device, 1).unwrap(),
+        None,
+        &data(3),
+        false,
+    );
+    assert!(matches!(second, Err(TrainError::OutputLocked { .. })));
+    assert!(!dir.path().join("metrics.jsonl").exists());
+    held.unlock().unwrap();
+    Trainer::new(config(2), &device, dir.path())
+        .unwrap()
+        .fit(tiny().init(&device, 1).unwrap(), None, &data(3), false)
+        .unwrap();
+}
+
+#[test]
+fn absurd_optimiser_and_objective_numbers_are_refused() {
+    let cases = [
+        (
+            "weight_decay",
+            TrainConfig {
+                weight_decay: f64::NAN,
+                ..config(2)
+            },
+        ),
+        (
+            "weight_decay",
+            TrainConfig {
+                weight_decay: -1e-4,
+                ..config(2)
+            },
+        ),
+        (
+            "learning_rate",
+            TrainConfig {
+                learning_rate: f64::INFINITY,
+                ..config(2)
+            },
+        ),
+        (
+            "temperature",
+            TrainConfig {
+                objective: Objective::OutlierRatio(OutlierLoss {
+                    lambda: 6000.0,
+                    temperature: 0.0,
+                }),
+                ..config(2)
+            },
+        ),
+        (
+            "lambda",
+            TrainConfig {
+                objective: Objective::OutlierRatio(OutlierLoss {
+                    lambda: f64::NAN,
+                    temperature: 1000.0,
+                }),
+                ..config(2)
+            },
+        ),
+        (
+            "margin",
+            TrainConfig {
+                objective: Objective::Margin(flowood_objectives::MarginLoss { margin: f64::NAN }),
+                ..config(2)
+            },
+        ),
+    ];
+    for (name, config) in cases {
+        match Trainer::new(config, &Device::flex(), "/nonexistent/never-created") {
+            Err(TrainError::InvalidSetting { name: n, .. }) => assert_eq!(n, name),
+            Err(other) => panic!("{name}: {other}"),
+            Ok(_) => panic!("{name}: accepted"),
+        }
+    }
+}
+
+#[test]
+fn a_run_that_diverges_is_an_error_and_saves_no_model() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrainConfig {
+        learning_rate: 1e30,
+        ..config(3)
+    };
+    let result = Trainer::new(config, &device, dir.path()).unwrap().fit(
+        tiny().init(&device, 1).unwrap(),
+        None,
+        &data(3),
+        false,
+    );
+    assert!(
+        matches!(
+            result,
+            Err(TrainError::Diverged { .. }
+                | TrainError::NoProgress { .. }
+                | TrainError::NonFiniteTest { .. })
+        ),
+        "{:?}",
+        result.map(|r| r.1)
+    );
+    assert!(!dir.path().join("model.bpk").exists());
+}
+
+#[test]
+fn an_empty_test_set_is_an_error_not_zero_bits_per_dim() {
+    let device = Device::flex();
+    let model = tiny().init(&device, 0).unwrap();
+    let empty = images(Split::Test, 64).subset(&[]).unwrap();
+    let test = Batcher::new(empty, BatchConfig::eval(32));
+    if let Ok(test) = test {
+        assert!(evaluate_bits_per_dim(&model, &test, 0, &device).is_err());
     }
 }
