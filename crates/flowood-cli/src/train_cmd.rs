@@ -211,7 +211,14 @@ fn fit(
 ) -> Result<TrainSummary, CliError> {
     let max_steps = match (args.max_steps, args.epochs) {
         (Some(steps), _) => steps,
-        (None, Some(epochs)) => epochs * data.train.batches_per_epoch(),
+        (None, Some(epochs)) => {
+            let per_epoch = data.train.batches_per_epoch();
+            epochs.checked_mul(per_epoch).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--epochs {epochs} is too many: {epochs} x {per_epoch} batches per epoch overflows the step count"
+                ))
+            })?
+        }
         (None, None) => TrainConfig::default().max_steps,
     };
     let config = TrainConfig {

@@ -616,3 +616,20 @@ fn calibrate_and_detect_refuse_bad_settings_in_one_line() {
     assert!(missing.contains("detector.json"), "{missing}");
     assert_eq!(missing.trim_end().lines().count(), 1, "{missing}");
 }
+
+#[test]
+fn an_epoch_count_that_overflows_the_steps_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run").display().to_string();
+    let err = run_err([
+        "train",
+        "--data",
+        &fashion(),
+        "--epochs",
+        "3074457345618258603",
+        "--out",
+        &out,
+    ]);
+    assert!(err.contains("--epochs 3074457345618258603"), "{err}");
+    assert!(!dir.path().join("run").join("model.bpk").exists());
+}
