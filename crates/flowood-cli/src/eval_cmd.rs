@@ -34,11 +34,27 @@ pub struct EvalArgs {
     pub out: PathBuf,
 }
 
+/// clap parser for `--ood NAME=KIND:PATH`. The name becomes a CSV column, a JSON key and part
+/// of plot file names, so it is letters, digits, `_` and `-` only.
 fn parse_named(spec: &str) -> Result<(String, DataSource), String> {
     let (name, source) = spec
         .split_once('=')
         .ok_or_else(|| format!("`{spec}` is not NAME=KIND:PATH"))?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if name.is_empty() || !name.chars().all(allowed) {
+        return Err(format!(
+            "OOD name `{name}` must be letters, digits, `_` or `-` (it names columns and files)"
+        ));
+    }
     Ok((name.to_string(), parse_arg(source)?))
+}
+
+/// The first OOD name given twice, if any (each names its own reports).
+fn repeated_name(ood: &[(String, DataSource)]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    ood.iter()
+        .map(|(name, _)| name.as_str())
+        .find(|name| !seen.insert(*name))
 }
 
 /// One OOD set's metrics for every scorer.
@@ -49,6 +65,11 @@ struct OodResult {
 
 /// Scores everything, writes the reports and plots, prints the Markdown.
 pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
+    if let Some(name) = repeated_name(&args.ood) {
+        return Err(CliError::Usage(format!(
+            "--ood name `{name}` is given twice"
+        )));
+    }
     let models = Models::load(&args.models, device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;

@@ -633,3 +633,31 @@ fn an_epoch_count_that_overflows_the_steps_is_refused() {
     assert!(err.contains("--epochs 3074457345618258603"), "{err}");
     assert!(!dir.path().join("run").join("model.bpk").exists());
 }
+
+#[test]
+fn ood_names_that_would_break_reports_or_repeat_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnist = format!("mnist:{}", data_dir().unwrap().join("mnist").display());
+    let eval = |ood: &[String]| {
+        let mut args = vec![
+            "eval".to_string(),
+            "--model".into(),
+            "pretrained:grey32".into(),
+            "--in".into(),
+            fashion(),
+            "--out".into(),
+            dir.path().join("eval").display().to_string(),
+        ];
+        for o in ood {
+            args.extend(["--ood".to_string(), o.clone()]);
+        }
+        run_err(args)
+    };
+    for bad in ["a,b", "../x", "", "a b"] {
+        let err = eval(&[format!("{bad}={mnist}")]);
+        assert!(err.contains("OOD name"), "{bad}: {err}");
+    }
+    let err = eval(&[format!("m={mnist}"), format!("m={mnist}")]);
+    assert!(err.contains("`m` is given twice"), "{err}");
+    assert!(!dir.path().join("eval").exists());
+}
