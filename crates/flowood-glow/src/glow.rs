@@ -15,7 +15,7 @@ use crate::scale::{GlowScale, ScaleOutput};
 /// an absurd `n` is an error rather than an allocation failure.
 pub const MAX_SAMPLE_VALUES: usize = 1 << 28;
 
-/// A multiscale Glow (Kingma & Dhariwal 2018) as configured in method.md.
+/// A multiscale Glow (Kingma & Dhariwal 2018) as configured in docs/method.md.
 ///
 /// A sequence of [`GlowScale`]s: scale i squeezes its input, applies K flow steps, then (for
 /// i < L) splits off half the channels as the latent `z_i`; the last scale keeps everything as
