@@ -11,13 +11,13 @@
 //! pretrained model knows), and prints the AUROC of the raw likelihood and of the likelihood
 //! ratio `log p_fashion(x) - log p_general(x)` on Fashion-MNIST test vs MNIST test images.
 
+mod common;
+
 use flowood::backend::{default_threads, parse_device};
-use flowood::data::{
-    Augment, BatchConfig, Batcher, Split, data_dir, load_fashion_mnist, load_mnist,
-};
+use flowood::data::{Split, data_dir, load_fashion_mnist, load_mnist};
 use flowood::pretrained::Pretrained;
 use flowood::scores::{Detector, Score, metrics};
-use flowood::train::{TrainConfig, TrainData, Trainer};
+use flowood::train::TrainConfig;
 
 /// Fine-tuning steps of 64 images, the first `WARMUP` of them warming the rate up.
 const STEPS: usize = 150;
@@ -41,24 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         threads,
         ..TrainConfig::default()
     };
-    let fashion =
-        load_fashion_mnist(data.join("fashion-mnist"), Split::Train)?.resize_bilinear(32, 32)?;
-    let batches = Batcher::new(
-        fashion,
-        BatchConfig::train(settings.batch_size, Some(Augment::translate()), 0),
-    )?;
-    let train = TrainData {
-        train: batches,
-        test: None,
-        general: None,
-    };
-    let out = tempfile::tempdir()?;
-    let trainer = Trainer::new(settings, &device, out.path())?;
-    let (fashion_model, summary) = trainer.fit(general.clone(), None, &train, false)?;
-    println!(
-        "fine-tuned {} steps: {:.3} bits/dim on the last training batches",
-        summary.steps, summary.train_bits_per_dim
-    );
+    let fashion = load_fashion_mnist(data.join("fashion-mnist"), Split::Train)?;
+    let fashion_model = common::fit(general.clone(), fashion, settings, &device)?;
 
     let first = |set: flowood::data::ImageSet| set.subset(&(0..SCORED).collect::<Vec<_>>());
     let normal = first(load_fashion_mnist(data.join("fashion-mnist"), Split::Test)?)?;

@@ -35,6 +35,18 @@ pub fn train_tiny(
         threads,
         ..TrainConfig::default()
     };
+    fit(tiny_config().init(device, 0)?, images, settings, device)
+}
+
+/// Trains `model` (fresh or pretrained) on `images` (resized to 32x32 if needed) with
+/// `settings`, translation as augmentation; prints the steps, the final training bits/dim and
+/// the throughput.
+pub fn fit(
+    model: Glow,
+    images: ImageSet,
+    settings: TrainConfig,
+    device: &Device,
+) -> Result<Glow, Box<dyn std::error::Error>> {
     let batches = Batcher::new(
         images.resize_bilinear(32, 32)?,
         BatchConfig::train(settings.batch_size, Some(Augment::translate()), 0),
@@ -46,7 +58,7 @@ pub fn train_tiny(
     };
     let out = tempfile::tempdir()?;
     let trainer = Trainer::new(settings, device, out.path())?;
-    let (model, summary) = trainer.fit(tiny_config().init(device, 0)?, None, &data, false)?;
+    let (model, summary) = trainer.fit(model, None, &data, false)?;
     println!(
         "trained {} steps: {:.3} bits/dim on the last training batches, {:.0} images/s",
         summary.steps, summary.train_bits_per_dim, summary.images_per_second
