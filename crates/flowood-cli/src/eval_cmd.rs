@@ -73,16 +73,14 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     let models = Models::load(&args.models, device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
-    let in_table = models.score(
-        models.load_set(&args.in_data, 0)?,
-        "in-distribution",
-        device,
-    )?;
+    let in_label = format!("the in-distribution set {}", args.in_data.path.display());
+    let in_table = models.score(models.load_set(&args.in_data, 0)?, &in_label, device)?;
     let mut tables = Vec::new();
     for (name, source) in &args.ood {
+        let label = format!("the OOD set {name} ({})", source.path.display());
         tables.push((
             name.clone(),
-            models.score(models.load_set(source, 0)?, name, device)?,
+            models.score(models.load_set(source, 0)?, &label, device)?,
         ));
     }
     let scorers = models.scorer()?.scores();
@@ -92,8 +90,9 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let markdown = format!(
-        "{}\n{}",
+        "{}{}\n{}",
         auroc_markdown(&results, &scorers),
+        nonfinite_markdown(&results),
         per_scale_markdown(&in_table, &tables)
     );
     print!("{markdown}");
@@ -102,6 +101,7 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     let report = json!({
         "model": args.models.model.to_string(), "general": args.models.general.as_ref().map(ToString::to_string), "in": format!("{:?}", args.in_data.path),
         "metrics": metrics_json(&results), "per_scale": per_scale_json(&in_table, &tables),
+        "nonfinite_scores": NONFINITE_RULE,
     });
     write(
         &args.out.join("eval.json"),
@@ -156,6 +156,38 @@ fn auroc_markdown(results: &[OodResult], scorers: &[Score]) -> String {
     }
     md.push('\n');
     md
+}
+
+/// How every report treats a NaN or infinite score.
+const NONFINITE_RULE: &str = "non-finite scores (NaN or infinite) rank as the most anomalous, \
+     below every finite score, and are left out of means";
+
+/// A note with [`NONFINITE_RULE`] and, per data set, the most non-finite scores of one scorer;
+/// empty when every score is finite.
+fn nonfinite_markdown(results: &[OodResult]) -> String {
+    let most = |r: &OodResult, count: fn(&OodMetrics) -> u64| {
+        r.metrics.iter().map(|(_, m)| count(m)).max().unwrap_or(0)
+    };
+    let in_count = results
+        .iter()
+        .map(|r| most(r, |m| m.nonfinite_in))
+        .max()
+        .unwrap_or(0);
+    let ood: Vec<(&str, u64)> = results
+        .iter()
+        .map(|r| (r.name.as_str(), most(r, |m| m.nonfinite_ood)))
+        .collect();
+    if in_count == 0 && ood.iter().all(|&(_, n)| n == 0) {
+        return String::new();
+    }
+    let counts: String = ood
+        .iter()
+        .map(|(name, n)| format!(", {name} {n}"))
+        .collect();
+    format!(
+        "\nNote: {NONFINITE_RULE}. Non-finite scores, the most of any one scorer: \
+         in-distribution {in_count}{counts} (every count is in eval.csv).\n"
+    )
 }
 
 /// Mean of every `*_lp{i}`, `*_log_p` and `*_bpd` column per data set.

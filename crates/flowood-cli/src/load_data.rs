@@ -34,7 +34,9 @@ pub fn load_scored(
 }
 
 /// Loads `split` of `source`. Files that were found but could not be decoded are reported on
-/// stderr (how many, and which); with `strict`, any such file is an error instead.
+/// stderr (how many, and which); with `strict`, any such file is an error instead. A split
+/// without images is an error ([`CliError::NoImages`]): every command would otherwise report
+/// nothing as success.
 pub fn load_split(
     source: &DataSource,
     split: Split,
@@ -66,5 +68,21 @@ pub fn load_split_with_files(
             eprintln!("  ... and {} more", loaded.skipped.len() - NAMED_SKIPS);
         }
     }
-    Ok((loaded.images(strict)?, files))
+    let images = loaded.images(strict)?;
+    if images.is_empty() {
+        return Err(CliError::NoImages {
+            path: source.path.clone(),
+            part: split_name(source, split),
+        });
+    }
+    Ok((images, files))
+}
+
+/// How messages name `split` of `source`.
+fn split_name(source: &DataSource, split: Split) -> &'static str {
+    match split {
+        _ if !source.has_test_split() => "the set",
+        Split::Train => "the training split",
+        Split::Test => "the test split",
+    }
 }

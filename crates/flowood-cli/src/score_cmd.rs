@@ -7,7 +7,7 @@ use flowood::burn::tensor::Device;
 use flowood::data::DataSource;
 
 use crate::error::CliError;
-use crate::scoring::{ModelFlags, Models, finite_mean, score_err};
+use crate::scoring::{ModelFlags, Models, count_nonfinite, finite_mean, score_err};
 use crate::train_args::parse_arg;
 
 /// Flags of `flowood score`.
@@ -32,7 +32,7 @@ pub struct ScoreArgs {
 pub fn score(device: &Device, args: &ScoreArgs) -> Result<(), CliError> {
     let models = Models::load(&args.models, device)?;
     let set = models.load_set(&args.data, args.validation)?;
-    let table = models.score(set, "data", device)?;
+    let table = models.score(set, &args.data.path.display().to_string(), device)?;
     table.write_csv(&args.out).map_err(score_err)?;
     println!(
         "{} images, {} columns -> {}",
@@ -42,8 +42,23 @@ pub fn score(device: &Device, args: &ScoreArgs) -> Result<(), CliError> {
     );
     for (model, column) in [("model", "in_bpd"), ("general model", "general_bpd")] {
         if let Some(bpd) = table.column(column) {
-            println!("{model}: mean bits/dim {:.4}", finite_mean(bpd));
+            println!(
+                "{model}: mean bits/dim {:.4}{}",
+                finite_mean(bpd),
+                left_out(bpd)
+            );
         }
     }
     Ok(())
+}
+
+/// What a mean of `values` left out: empty when every value is finite.
+fn left_out(values: &[f64]) -> String {
+    match count_nonfinite(values) {
+        0 => String::new(),
+        n => format!(
+            " (over {} images; {n} non-finite left out)",
+            values.len() - n
+        ),
+    }
 }

@@ -43,6 +43,10 @@ pub struct ModelFlags {
 pub struct Models {
     /// The in-distribution model.
     pub model: Glow,
+    /// How messages name the in-distribution model (its file or `pretrained:NAME`).
+    pub model_name: String,
+    /// How messages name the general model.
+    pub general_name: Option<String>,
     /// The general model of the ratio scores, if any.
     pub general: Option<Glow>,
     /// Whether to compute the input-complexity score.
@@ -60,6 +64,8 @@ impl Models {
         let general = flags.general.as_ref().map(|g| g.load(device)).transpose()?;
         Ok(Self {
             model,
+            model_name: flags.model.to_string(),
+            general_name: flags.general.as_ref().map(ToString::to_string),
             general,
             complexity: flags.complexity,
             threads: flags.threads.unwrap_or_else(|| default_threads(device)),
@@ -94,8 +100,9 @@ impl Models {
         Ok(scorer)
     }
 
-    /// Every score and per-scale term of every image of `set`, streamed in batches of
-    /// [`BATCH`] images in order.
+    /// Every score and per-scale term of every image of `set` (named `label` in messages),
+    /// streamed in batches of [`BATCH`] images in order. Fails if every log-likelihood of a
+    /// model is non-finite ([`CliError::NonFinite`]); warns on stderr if some are.
     pub fn score(
         &self,
         set: ImageSet,
@@ -123,11 +130,53 @@ impl Models {
             })
             .map_err(score_err)?;
         bar.finish_and_clear();
-        match error {
-            Some(e) => Err(score_err(e)),
-            None => Ok(table),
+        if let Some(e) = error {
+            return Err(score_err(e));
         }
+        self.check_finite(&table, label)?;
+        Ok(table)
     }
+
+    /// [`finite_check`] of each model's log-likelihoods in `table`.
+    fn check_finite(&self, table: &ScoreTable, set: &str) -> Result<(), CliError> {
+        let models = [
+            (Some(&self.model_name), "in_log_p"),
+            (self.general_name.as_ref(), "general_log_p"),
+        ];
+        for (name, column) in models {
+            if let (Some(name), Some(values)) = (name, table.column(column)) {
+                finite_check(values, name, set)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The number of non-finite values among the log-likelihoods `log_p` that `model` gave the
+/// images of `set`: an error if all of them are, a warning on stderr if some are (they rank
+/// as the most anomalous in metrics and are left out of means).
+pub fn finite_check(log_p: &[f64], model: &str, set: &str) -> Result<usize, CliError> {
+    let nonfinite = count_nonfinite(log_p);
+    if nonfinite > 0 && nonfinite == log_p.len() {
+        return Err(CliError::NonFinite {
+            model: model.to_string(),
+            set: set.to_string(),
+            images: log_p.len(),
+        });
+    }
+    if nonfinite > 0 {
+        eprintln!(
+            "warning: {nonfinite} of {} images of {set} have a non-finite log-likelihood under \
+             {model}: their scores rank as the most anomalous and are left out of means",
+            log_p.len()
+        );
+    }
+    Ok(nonfinite)
+}
+
+/// How many of `values` are NaN or infinite.
+pub fn count_nonfinite(values: &[f64]) -> usize {
+    values.iter().filter(|v| !v.is_finite()).count()
 }
 
 /// Mean of the finite values (0 when there are none): non-finite scores are counted apart.

@@ -1,7 +1,6 @@
 //! The `flowood` binary: help, one-line errors, and a training run killed with SIGKILL that
 //! resumes to weights bit-identical to an uninterrupted run.
 
-use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -10,22 +9,8 @@ use flowood::burn::tensor::Device;
 use flowood::data::data_dir;
 use flowood::glow::Glow;
 
-fn flowood<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowood"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn fashion() -> String {
-    format!(
-        "fashion-mnist:{}",
-        data_dir()
-            .expect("set FLOWOOD_DATA")
-            .join("fashion-mnist")
-            .display()
-    )
-}
+mod common;
+use common::{fashion, flowood, run_err, run_ok, tiny_train};
 
 /// The number printed right after `label` in `text`.
 fn number_after(text: &str, label: &str) -> f64 {
@@ -39,53 +24,8 @@ fn number_after(text: &str, label: &str) -> f64 {
         .unwrap_or_else(|_| panic!("`{number}` after `{label}`"))
 }
 
-/// A tiny, fast training command writing into `out`.
-fn tiny_train(out: &Path, steps: usize) -> Vec<String> {
-    let steps = steps.to_string();
-    let out = out.display().to_string();
-    [
-        "train",
-        "--data",
-        &fashion(),
-        "--levels",
-        "2",
-        "--steps-per-level",
-        "1",
-        "--hidden",
-        "8",
-        "--batch-size",
-        "16",
-        "--max-steps",
-        &steps,
-        "--checkpoint-every",
-        "2",
-        "--eval-every",
-        "0",
-        "--eval-batches",
-        "1",
-        "--seed",
-        "3",
-        "--quiet",
-        "--out",
-        &out,
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
 fn weights(path: &Path) -> Vec<(String, Vec<u8>)> {
     flowood::flows::testing::parameter_bytes(&Glow::load(path, &Device::flex()).unwrap())
-}
-
-/// Runs the binary and asserts that it succeeded.
-fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
-    let out = flowood(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// `flowood score` of `data` with `model` as both the in-distribution and the general model,
@@ -103,13 +43,6 @@ fn score_against_itself(model: &str, data: &str, extra: &[&str], out: &str) -> O
     args.extend_from_slice(extra);
     args.extend(["--out", out]);
     run_ok(args)
-}
-
-/// Runs the binary, asserts that it failed and returns its standard error.
-fn run_err<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
-    let out = flowood(args);
-    assert!(!out.status.success());
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
