@@ -6,7 +6,7 @@ use flowood_data::DataError;
 use flowood_glow::GlowError;
 use thiserror::Error;
 
-use crate::metrics::Class;
+use crate::metrics::{Class, Sample};
 
 /// Everything that can go wrong building a scorer or scoring a batch.
 #[derive(Debug, Error)]
@@ -93,4 +93,35 @@ pub enum MetricError {
     /// One class has no scores at all.
     #[error("no {0} scores: metrics need at least one score of each class")]
     EmptyClass(Class),
+}
+
+/// A rank correlation is undefined for the given samples.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum CorrelationError {
+    /// The samples are not paired: they differ in length.
+    #[error("the samples differ in length: {first} vs {second} values")]
+    LengthMismatch {
+        /// Length of the first sample.
+        first: usize,
+        /// Length of the second sample.
+        second: usize,
+    },
+    /// A correlation needs at least 2 pairs.
+    #[error("a rank correlation needs at least 2 pairs, got {0}")]
+    TooFew(usize),
+    /// A value is NaN or infinite, so it has no rank.
+    #[error(
+        "value {index} of the {sample} sample is {value}: rank correlations need finite values"
+    )]
+    NonFinite {
+        /// The sample holding it.
+        sample: Sample,
+        /// Its 0-based position.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// Every value of a sample is equal: its ranks have no variance.
+    #[error("every value of the {0} sample is equal: the rank correlation is undefined")]
+    Constant(Sample),
 }

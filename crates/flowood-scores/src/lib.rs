@@ -52,7 +52,7 @@ mod typicality;
 pub use batch::{Pixels, ScoreBatch};
 pub use complexity::{ComplexityScorer, png_bits_per_dim, png_bytes};
 pub use detector::{Calibration, DETECTOR_FILE, Detector, Prediction};
-pub use error::{MetricError, ScoreError};
+pub use error::{CorrelationError, MetricError, ScoreError};
 pub use likelihood::{LikelihoodScorer, LikelihoodUnit};
 pub use model::ScoringModel;
 pub use per_scale::{Scale, ScaleRatioScorer, ScaleScorer};
