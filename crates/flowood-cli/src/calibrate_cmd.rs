@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
 use flowood::data::DataSource;
 use flowood::glow::Glow;
@@ -13,8 +12,8 @@ use flowood::scores::{Detector, Score};
 
 use crate::error::CliError;
 use crate::load_data::{load_scored, scored_split};
-use crate::scoring::score_err;
-use crate::train_args::{parse_arg, parse_threads};
+use crate::scoring::{ScoringFlags, score_err};
+use crate::train_args::parse_arg;
 
 /// Flags of `flowood calibrate`.
 #[derive(Debug, Clone, Args)]
@@ -45,13 +44,9 @@ pub struct CalibrateArgs {
     /// Share of in-distribution images the threshold keeps as normal, in (0, 1].
     #[arg(long, default_value_t = 0.95)]
     pub tpr: f64,
-    /// Batches scored at once, one thread each (default: every core on flex and ndarray,
-    /// 1 on GPU devices).
-    #[arg(long, value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    /// Fail if any image file of the data cannot be decoded (default: skip it, with a warning).
-    #[arg(long)]
-    pub strict: bool,
+    /// Threads and strictness.
+    #[command(flatten)]
+    pub scoring: ScoringFlags,
     /// The detector directory to write (models and detector.json).
     #[arg(long)]
     pub out: PathBuf,
@@ -64,13 +59,18 @@ pub fn calibrate(device: &Device, args: &CalibrateArgs) -> Result<(), CliError> 
     let score = chosen_score(args, &model, general.is_some())?;
     let mut detector = Detector::new(model, general, score)
         .map_err(score_err)?
-        .with_threads(args.threads.unwrap_or_else(|| default_threads(device)));
+        .with_threads(args.scoring.threads(device));
     let prepare = detector.prepare();
-    let held_out = load_scored(&args.held_out, args.validation, prepare, args.strict)?;
+    let held_out = load_scored(
+        &args.held_out,
+        args.validation,
+        prepare,
+        args.scoring.strict,
+    )?;
     let anomalies = args
         .anomalies
         .as_ref()
-        .map(|source| load_scored(source, 0, prepare, args.strict))
+        .map(|source| load_scored(source, 0, prepare, args.scoring.strict))
         .transpose()?;
     let calibration = detector
         .calibrate(&held_out, args.tpr, anomalies.as_ref())

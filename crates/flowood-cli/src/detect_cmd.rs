@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use flowood::backend::default_threads;
 use flowood::burn::tensor::Device;
 use flowood::data::DataSource;
 use flowood::host::write_file_atomically;
@@ -12,8 +11,8 @@ use flowood::scores::{Detector, Prediction};
 
 use crate::error::CliError;
 use crate::load_data::{load_split_with_files, scored_split};
-use crate::scoring::score_err;
-use crate::train_args::{parse_arg, parse_threads};
+use crate::scoring::{ScoringFlags, score_err};
+use crate::train_args::parse_arg;
 
 /// Flags of `flowood detect`.
 #[derive(Debug, Clone, Args)]
@@ -28,23 +27,19 @@ pub struct DetectArgs {
     /// Output CSV, one row per image: image, file (folders), score, anomalous (1 or 0).
     #[arg(long)]
     pub out: PathBuf,
-    /// Batches scored at once, one thread each (default: every core on flex and ndarray,
-    /// 1 on GPU devices).
-    #[arg(long, value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    /// Fail if any image file of the data cannot be decoded (default: skip it, with a warning).
-    #[arg(long)]
-    pub strict: bool,
+    /// Threads and strictness.
+    #[command(flatten)]
+    pub scoring: ScoringFlags,
 }
 
 /// Flags every image of the data and writes the CSV.
 pub fn detect(device: &Device, args: &DetectArgs) -> Result<(), CliError> {
     let detector = Detector::load(&args.detector, device)
         .map_err(score_err)?
-        .with_threads(args.threads.unwrap_or_else(|| default_threads(device)));
+        .with_threads(args.scoring.threads(device));
     let split = scored_split(&args.data);
     let (images, files) =
-        load_split_with_files(&args.data, split, detector.prepare(), args.strict)?;
+        load_split_with_files(&args.data, split, detector.prepare(), args.scoring.strict)?;
     let predictions = detector.predict(&images).map_err(score_err)?;
     let csv = flags_csv(&predictions, &files);
     write_file_atomically(&args.out, csv)

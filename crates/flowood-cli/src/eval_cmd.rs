@@ -13,6 +13,7 @@ use flowood::scores::{Score, ScoreTable};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
+use crate::named_arg::{check_unique, parse_named};
 use crate::plots::{histogram, roc};
 use crate::scoring::{ModelFlags, Models, finite_mean, score_err};
 use crate::train_args::parse_arg;
@@ -27,34 +28,11 @@ pub struct EvalArgs {
     #[arg(long = "in", value_parser = parse_arg::<DataSource>)]
     pub in_data: DataSource,
     /// An OOD set as NAME=KIND:PATH (repeatable), e.g. mnist=mnist:data/mnist.
-    #[arg(long = "ood", value_parser = parse_named, required = true)]
+    #[arg(long = "ood", value_parser = parse_named::<DataSource>, required = true)]
     pub ood: Vec<(String, DataSource)>,
     /// Output folder: eval.md, eval.json, eval.csv and the PNG plots.
     #[arg(long)]
     pub out: PathBuf,
-}
-
-/// clap parser for `--ood NAME=KIND:PATH`. The name becomes a CSV column, a JSON key and part
-/// of plot file names, so it is letters, digits, `_` and `-` only.
-fn parse_named(spec: &str) -> Result<(String, DataSource), String> {
-    let (name, source) = spec
-        .split_once('=')
-        .ok_or_else(|| format!("`{spec}` is not NAME=KIND:PATH"))?;
-    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if name.is_empty() || !name.chars().all(allowed) {
-        return Err(format!(
-            "OOD name `{name}` must be letters, digits, `_` or `-` (it names columns and files)"
-        ));
-    }
-    Ok((name.to_string(), parse_arg(source)?))
-}
-
-/// The first OOD name given twice, if any (each names its own reports).
-fn repeated_name(ood: &[(String, DataSource)]) -> Option<&str> {
-    let mut seen = std::collections::HashSet::new();
-    ood.iter()
-        .map(|(name, _)| name.as_str())
-        .find(|name| !seen.insert(*name))
 }
 
 /// One OOD set's metrics for every scorer.
@@ -65,11 +43,7 @@ struct OodResult {
 
 /// Scores everything, writes the reports and plots, prints the Markdown.
 pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
-    if let Some(name) = repeated_name(&args.ood) {
-        return Err(CliError::Usage(format!(
-            "--ood name `{name}` is given twice"
-        )));
-    }
+    check_unique("--ood", &args.ood)?;
     let models = Models::load(&args.models, device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
@@ -296,6 +270,7 @@ fn draw_plots(
         histogram(
             &out.join(format!("hist-{}.png", s.name())),
             &format!("score: {}", s.name()),
+            "score (higher = more normal)",
             &sets,
         )?;
     }

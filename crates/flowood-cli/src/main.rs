@@ -1,5 +1,7 @@
 //! `flowood`: train, fine-tune, score, evaluate and sample Glow anomaly detectors.
 
+mod analyze_cmd;
+mod analyze_report;
 mod calibrate_cmd;
 mod detect_cmd;
 mod error;
@@ -7,6 +9,7 @@ mod eval_cmd;
 mod export_cmd;
 mod load_data;
 mod model_args;
+mod named_arg;
 mod plots;
 mod sample_cmd;
 mod score_cmd;
@@ -19,6 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use flowood::backend::parse_device;
 
+use crate::analyze_cmd::AnalyzeArgs;
 use crate::calibrate_cmd::CalibrateArgs;
 use crate::detect_cmd::DetectArgs;
 use crate::error::CliError;
@@ -62,6 +66,9 @@ enum Command {
     Score(ScoreArgs),
     /// AUROC/AUPR/FPR@95 of every scorer on in-distribution vs OOD sets, with plots.
     Eval(EvalArgs),
+    /// Do several models agree on which images are likely? Rank correlations of log p(x),
+    /// bits/dim and ratio distributions, per-scale contributions and AUROCs.
+    Analyze(AnalyzeArgs),
     /// Draw images from a model and save them as a PNG grid.
     Sample(SampleArgs),
     /// Write a model's weights as safetensors (and its configuration as JSON).
@@ -80,6 +87,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Finetune { tune, train } => train_cmd::finetune(device, tune, train),
         Command::Score(args) => score_cmd::score(device, args),
         Command::Eval(args) => eval_cmd::eval(device, args),
+        Command::Analyze(args) => analyze_cmd::analyze(device, args),
         Command::Sample(args) => sample_cmd::sample(device, args),
         Command::Export(args) => export_cmd::export(device, args),
         Command::Calibrate(args) => calibrate_cmd::calibrate(device, args),

@@ -1,4 +1,4 @@
-//! PNG plots of `flowood eval`: score histograms (in vs OOD) and ROC curves.
+//! PNG plots of `flowood eval` and `analyze`: histograms (in vs OOD) and ROC curves.
 //!
 //! Text is drawn with DejaVu Sans (Debian `fonts-dejavu-core`), read at run time from
 //! `$FLOWOOD_FONT` or the usual system path, so the binary needs no font library.
@@ -64,12 +64,23 @@ fn write_png(
     })
 }
 
-/// Overlaid, normalised histograms of the scores of each named set (finite scores only).
-pub fn histogram(path: &Path, title: &str, sets: &[(&str, &[f64])]) -> Result<(), CliError> {
-    write_png(path, |tmp| draw_histogram(tmp, title, sets))
+/// Overlaid, normalised histograms of the values of each named set (finite values only) on
+/// one axis, described by `x_desc`.
+pub fn histogram(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    sets: &[(&str, &[f64])],
+) -> Result<(), CliError> {
+    write_png(path, |tmp| draw_histogram(tmp, title, x_desc, sets))
 }
 
-fn draw_histogram(path: &Path, title: &str, sets: &[(&str, &[f64])]) -> Result<(), CliError> {
+fn draw_histogram(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    sets: &[(&str, &[f64])],
+) -> Result<(), CliError> {
     let finite: Vec<Vec<f64>> = sets
         .iter()
         .map(|(_, s)| s.iter().copied().filter(|v| v.is_finite()).collect())
@@ -93,7 +104,7 @@ fn draw_histogram(path: &Path, title: &str, sets: &[(&str, &[f64])]) -> Result<(
         .map_err(|e| plot_err(path, e))?;
     chart
         .configure_mesh()
-        .x_desc("score (higher = more normal)")
+        .x_desc(x_desc)
         .y_desc("density")
         .draw()
         .map_err(|e| plot_err(path, e))?;

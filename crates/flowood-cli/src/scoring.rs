@@ -29,6 +29,14 @@ pub struct ModelFlags {
     /// Also compute the input-complexity score (PNG at maximum compression).
     #[arg(long)]
     pub complexity: bool,
+    /// Threads and strictness.
+    #[command(flatten)]
+    pub scoring: ScoringFlags,
+}
+
+/// How every scoring command (`score`, `eval`, `calibrate`, `detect`, `analyze`) runs.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ScoringFlags {
     /// Batches scored at once, one thread each (default: every core on flex and ndarray,
     /// which otherwise keep about one core busy; 1 on GPU devices).
     #[arg(long, value_parser = parse_threads)]
@@ -37,6 +45,13 @@ pub struct ModelFlags {
     /// naming it).
     #[arg(long)]
     pub strict: bool,
+}
+
+impl ScoringFlags {
+    /// `--threads`, or the default of `device`.
+    pub fn threads(&self, device: &Device) -> usize {
+        self.threads.unwrap_or_else(|| default_threads(device))
+    }
 }
 
 /// The models a dataset is scored with.
@@ -68,9 +83,23 @@ impl Models {
             general_name: flags.general.as_ref().map(ToString::to_string),
             general,
             complexity: flags.complexity,
-            threads: flags.threads.unwrap_or_else(|| default_threads(device)),
-            strict: flags.strict,
+            threads: flags.scoring.threads(device),
+            strict: flags.scoring.strict,
         })
+    }
+
+    /// `model` (called `name` in messages) scored alone: no general model, no input
+    /// complexity.
+    pub fn single(model: Glow, name: String, flags: &ScoringFlags, device: &Device) -> Self {
+        Self {
+            model,
+            model_name: name,
+            general_name: None,
+            general: None,
+            complexity: false,
+            threads: flags.threads(device),
+            strict: flags.strict,
+        }
     }
 
     /// Channels and size the models expect.

@@ -588,9 +588,82 @@ fn ood_names_that_would_break_reports_or_repeat_are_refused() {
     };
     for bad in ["a,b", "../x", "", "a b"] {
         let err = eval(&[format!("{bad}={mnist}")]);
-        assert!(err.contains("OOD name"), "{bad}: {err}");
+        assert!(
+            err.contains("--ood") && err.contains("must be letters"),
+            "{bad}: {err}"
+        );
     }
     let err = eval(&[format!("m={mnist}"), format!("m={mnist}")]);
     assert!(err.contains("`m` is given twice"), "{err}");
     assert!(!dir.path().join("eval").exists());
+}
+
+#[test]
+fn analyze_correlates_models_and_a_model_ranks_like_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run_ok(tiny_train(&a, 2));
+    let mut other = tiny_train(&b, 2);
+    let seed = other.iter().position(|f| f == "--seed").unwrap() + 1;
+    other[seed] = "4".into();
+    run_ok(other);
+    let (a, b) = (
+        a.join("model.bpk").display().to_string(),
+        b.join("model.bpk").display().to_string(),
+    );
+    // The same 12 digits twice, as an IDX file and as PNG files.
+    let (idx, folder) = digits(dir.path(), 12);
+    let out = dir.path().join("analyze");
+    let analyze = |models: &[String]| {
+        let mut args: Vec<String> = ["analyze", "--general", &b, "--data"]
+            .map(String::from)
+            .to_vec();
+        args.extend([
+            format!("idx={idx}"),
+            "--data".into(),
+            format!("png={folder}"),
+        ]);
+        for m in models {
+            args.extend(["--model".into(), m.clone()]);
+        }
+        args.extend(["--out".into(), out.display().to_string()]);
+        args
+    };
+    run_ok(analyze(&[
+        format!("a={a}"),
+        format!("b={b}"),
+        format!("again={a}"),
+    ]));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("analyze.json")).unwrap()).unwrap();
+    for set in report["spearman_log_p"].as_array().unwrap() {
+        assert_eq!(set["images"], 12);
+        let rho = |i: usize, j: usize| set["rho"][i][j].as_f64().unwrap();
+        for (i, j) in [(0, 0), (1, 1), (0, 2), (2, 0)] {
+            assert!((rho(i, j) - 1.0).abs() < 1e-12, "{set}");
+        }
+        assert!((-1.0..=1.0).contains(&rho(0, 1)), "{set}");
+        assert_eq!(rho(0, 1), rho(1, 0));
+    }
+    for model in report["per_model"].as_array().unwrap() {
+        let scores = model["scores"].as_array().unwrap();
+        assert!(scores.contains(&"lp1".into()) && scores.contains(&"ratio".into()));
+        // The second set holds the images of the first: every AUROC is exactly one half.
+        let auroc = model["auroc"][0]["auroc"].as_array().unwrap();
+        assert_eq!(auroc.len(), scores.len());
+        assert!(auroc.iter().all(|v| v == 0.5), "{model}");
+        assert_eq!(model["sets"][0]["lp"].as_array().unwrap().len(), 2);
+    }
+    // b against itself as the general model: every ratio is 0.
+    assert_eq!(report["per_model"][1]["sets"][0]["ratio"], 0.0);
+    let markdown = std::fs::read_to_string(out.join("analyze.md")).unwrap();
+    assert!(markdown.contains("| again | 1.000 |"), "{markdown}");
+    for file in ["hist-bpd-a.png", "hist-bpd-again.png", "hist-ratio-b.png"] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+
+    let err = run_err(analyze(&[format!("a={a}"), format!("a={b}")]));
+    assert!(err.contains("--model name `a` is given twice"), "{err}");
+    let err = run_err(analyze(std::slice::from_ref(&a)));
+    assert!(err.contains("is not NAME=VALUE"), "{err}");
 }
