@@ -41,6 +41,8 @@ const LEARNING_RATE: f64 = 5e-4;
 const CELL_ENV: &str = "FLOWOOD_BENCH_CELL";
 
 fn main() {
+    // As the `flowood` binary does: glibc otherwise maps and unmaps every large buffer.
+    flowood::host::keep_freed_memory();
     if let Ok(cell) = std::env::var(CELL_ENV) {
         run_cell(&cell);
         return;

@@ -96,6 +96,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    flowood::host::keep_freed_memory();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,

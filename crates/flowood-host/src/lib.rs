@@ -1,9 +1,12 @@
 //! Host-side helpers shared by the [flowood](https://crates.io/crates/flowood) crates: every
 //! file or folder they write goes through [`write_atomically`], and independent pieces of work
-//! run on threads with [`map_on_threads`].
+//! run on threads with [`map_on_threads`], and [`keep_freed_memory`] tunes the C allocator for
+//! the CPU backends' large short-lived buffers.
 
+mod allocator;
 mod atomic_write;
 mod threads;
 
+pub use allocator::keep_freed_memory;
 pub use atomic_write::{AtomicWriteError, write_atomically, write_file_atomically};
 pub use threads::map_on_threads;
