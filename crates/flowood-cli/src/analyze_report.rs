@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::analyze_cmd::{AnalyzeArgs, Scored};
 use crate::error::CliError;
+use crate::markdown::{header, table_row};
 use crate::plots::histogram;
 use crate::scoring::{count_nonfinite, finite_mean, score_err};
 
@@ -360,24 +361,4 @@ fn ratio(m: &Scored, general: &[ScoreTable], set: usize) -> Vec<f64> {
 /// A column of a table [`crate::scoring::Models::score`] made (empty if absent).
 fn column<'a>(table: &'a ScoreTable, name: &str) -> &'a [f64] {
     table.column(name).unwrap_or(&[])
-}
-
-fn header(first: &str, columns: &[impl AsRef<str>]) -> String {
-    let mut md = format!("| {first} |");
-    columns.iter().for_each(|c| {
-        let _ = write!(md, " {} |", c.as_ref());
-    });
-    md.push_str("\n|---|");
-    columns.iter().for_each(|_| md.push_str("---|"));
-    md.push('\n');
-    md
-}
-
-fn table_row(first: &str, values: &[f64], format: impl Fn(f64) -> String) -> String {
-    let mut md = format!("| {first} |");
-    values.iter().for_each(|&v| {
-        let _ = write!(md, " {} |", format(v));
-    });
-    md.push('\n');
-    md
 }

@@ -1,5 +1,5 @@
 //! `flowood eval`: AUROC (and AUPR, FPR@95) of every scorer against every OOD set, with
-//! histograms, ROC curves and the per-scale table.
+//! histograms, ROC curves, the per-scale table and the typicality test.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use flowood::scores::{Score, ScoreTable};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
+use crate::eval_typicality::Typicality;
 use crate::named_arg::{check_unique, parse_named};
 use crate::plots::{histogram, roc};
 use crate::scoring::{ModelFlags, Models, finite_mean, score_err};
@@ -63,11 +64,13 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
         .map(|(name, table)| ood_result(name, &in_table, table, &scorers))
         .collect::<Result<Vec<_>, _>>()?;
 
+    let typicality = Typicality::new(&in_table, &tables)?;
     let markdown = format!(
-        "{}{}\n{}",
+        "{}{}\n{}{}",
         auroc_markdown(&results, &scorers),
         nonfinite_markdown(&results),
-        per_scale_markdown(&in_table, &tables)
+        per_scale_markdown(&in_table, &tables),
+        typicality.markdown()
     );
     print!("{markdown}");
     write(&args.out.join("eval.md"), &markdown)?;
@@ -75,6 +78,7 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     let report = json!({
         "model": args.models.model.to_string(), "general": args.models.general.as_ref().map(ToString::to_string), "in": format!("{:?}", args.in_data.path),
         "metrics": metrics_json(&results), "per_scale": per_scale_json(&in_table, &tables),
+        "typicality": typicality,
         "nonfinite_scores": NONFINITE_RULE,
     });
     write(

@@ -278,6 +278,21 @@ fn score_and_eval_write_their_reports() {
         .unwrap();
     assert!((0.0..=1.0).contains(&auroc));
     assert_eq!(report["metrics"]["mnist"]["log_p"]["n_ood"], 10_000);
+    let typicality = &report["typicality"];
+    assert_eq!(typicality["fit_images"], 5_000);
+    let rows = typicality["rows"].as_array().unwrap();
+    let sizes: Vec<u64> = rows
+        .iter()
+        .map(|r| r["batch_size"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes, [1, 2, 5, 10, 25]);
+    for row in rows {
+        // Odd- and even-numbered test images are alike: about the 5% aimed at.
+        let false_alarm = row["false_alarm"].as_f64().unwrap();
+        assert!((0.01..0.1).contains(&false_alarm), "{row}");
+        let detection = row["detection"][0]["rate"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&detection), "{row}");
+    }
     for file in [
         "eval.md",
         "eval.csv",

@@ -4,6 +4,9 @@
 //! `H` (the mean `-log p` of in-distribution data): `|mean(-log p) - H| > eps`. The threshold
 //! `eps` comes from a seeded bootstrap over held-out in-distribution data: the `quantile` of
 //! `|mean - H|` over K batches of M images drawn with replacement.
+//! [`TypicalityTest::flagged_share`] measures the test as Nalisnick et al. report it: the
+//! share of random batches of M images it flags, the false-alarm rate on in-distribution data
+//! and the detection rate on OOD data.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -116,12 +119,41 @@ impl TypicalityTest {
         if batch_logp.is_empty() {
             return Err(invalid("batch_logp", "empty batch".into()));
         }
-        let stat = (-mean(batch_logp) - self.entropy).abs();
-        Ok(if stat.is_finite() {
+        Ok(self.statistic_of_mean(mean(batch_logp)))
+    }
+
+    /// `|-mean_logp - H|` of a batch's mean log p: `+inf` if it is not finite.
+    fn statistic_of_mean(&self, mean_logp: f64) -> f64 {
+        let stat = (-mean_logp - self.entropy).abs();
+        if stat.is_finite() {
             stat
         } else {
             f64::INFINITY
-        })
+        }
+    }
+
+    /// The share of `batches` batches of [`TypicalityTest::batch_size`] values, drawn with
+    /// replacement from `logp` by an RNG seeded with `seed`, that the test flags as anomalous:
+    /// on in-distribution data its false-alarm rate (about `1 - quantile` of the fit), on OOD
+    /// data its detection rate. A batch holding a non-finite value is flagged. Fails on an
+    /// empty `logp` or zero `batches`.
+    pub fn flagged_share(
+        &self,
+        logp: &[f64],
+        batches: usize,
+        seed: u64,
+    ) -> Result<f64, ScoreError> {
+        if logp.is_empty() {
+            return Err(invalid("logp", "need at least one value".into()));
+        }
+        if batches == 0 {
+            return Err(invalid("batches", "must be at least 1".into()));
+        }
+        let flagged = batch_means(logp, self.batch_size, batches, seed)
+            .into_iter()
+            .filter(|&m| self.statistic_of_mean(m) > self.epsilon)
+            .count();
+        Ok(flagged as f64 / batches as f64)
     }
 
     /// Whether the batch is anomalous: `|mean(-log p) - H| > eps`. `eps` is calibrated for
@@ -142,13 +174,22 @@ fn mean(values: &[f64]) -> f64 {
 
 /// `|mean(-log p) - H|` over K batches of M values drawn with replacement.
 fn bootstrap(values: &[f64], entropy: f64, config: &TypicalityConfig) -> Vec<f64> {
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    (0..config.bootstraps)
+    batch_means(values, config.batch_size, config.bootstraps, config.seed)
+        .into_iter()
+        .map(|m| (-m - entropy).abs())
+        .collect()
+}
+
+/// The means of `count` batches of `size` values drawn with replacement from `values`
+/// (non-empty) by an RNG seeded with `seed`.
+fn batch_means(values: &[f64], size: usize, count: usize, seed: u64) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..count)
         .map(|_| {
-            let sum: f64 = (0..config.batch_size)
+            let sum: f64 = (0..size)
                 .map(|_| values[rng.random_range(0..values.len())])
                 .sum();
-            (-sum / config.batch_size as f64 - entropy).abs()
+            sum / size as f64
         })
         .collect()
 }

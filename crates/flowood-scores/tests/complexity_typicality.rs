@@ -108,3 +108,53 @@ fn typicality_fit_is_seeded_and_validates_input() {
     assert!(TypicalityTest::fit(&data, None, &bad).is_err());
     assert!(a.is_anomalous(&[]).is_err());
 }
+
+#[test]
+fn typicality_flags_about_its_false_alarm_rate_of_same_distribution_batches() {
+    let config = TypicalityConfig {
+        quantile: 0.95,
+        ..TypicalityConfig::new(5)
+    };
+    let test = TypicalityTest::fit(&heldout(4000, 1), None, &config).unwrap();
+    let same = test.flagged_share(&heldout(4000, 5), 4000, 7).unwrap();
+    // 5% expected; the binomial standard error of 4000 batches is 0.35%.
+    assert!((0.03..0.07).contains(&same), "{same}");
+    assert_eq!(
+        test.flagged_share(&heldout(4000, 5), 4000, 7).unwrap(),
+        same
+    );
+}
+
+#[test]
+fn typicality_detects_a_small_shift_only_in_large_batches() {
+    // OOD log p 15 nats (0.75 standard deviations) lower: a single image is rarely flagged
+    // (12% expected), a batch of 25 almost always (96%).
+    let shifted: Vec<f64> = heldout(4000, 3).iter().map(|v| v - 15.0).collect();
+    let rate = |m: usize| {
+        let config = TypicalityConfig {
+            quantile: 0.95,
+            ..TypicalityConfig::new(m)
+        };
+        let test = TypicalityTest::fit(&heldout(4000, 1), None, &config).unwrap();
+        test.flagged_share(&shifted, 2000, 0).unwrap()
+    };
+    let (one, many) = (rate(1), rate(25));
+    assert!(one < 0.3, "{one}");
+    assert!(many > 0.9, "{many}");
+    // Far away, even single images are flagged; a non-finite value flags its batch.
+    let far: Vec<f64> = shifted.iter().map(|v| v - 200.0).collect();
+    let test = TypicalityTest::fit(&heldout(4000, 1), None, &TypicalityConfig::new(1)).unwrap();
+    assert_eq!(test.flagged_share(&far, 500, 0).unwrap(), 1.0);
+    assert_eq!(test.flagged_share(&[f64::NAN], 10, 0).unwrap(), 1.0);
+    assert!(matches!(
+        test.flagged_share(&[], 10, 0),
+        Err(ScoreError::InvalidArgument { name: "logp", .. })
+    ));
+    assert!(matches!(
+        test.flagged_share(&far, 0, 0),
+        Err(ScoreError::InvalidArgument {
+            name: "batches",
+            ..
+        })
+    ));
+}
