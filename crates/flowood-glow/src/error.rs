@@ -19,6 +19,14 @@ pub enum GlowError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A model's configuration file (`model.json`) describes no Glow this version can build.
+    #[error("{path}: {source}")]
+    ConfigFile {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong with the configuration.
+        source: Box<GlowError>,
+    },
     /// Each scale halves the image, so its size must be divisible by `2^levels`.
     #[error("image size {size} is not divisible by 2^{levels} = {factor} (one squeeze per scale)")]
     ImageSizeNotDivisible {

@@ -8,9 +8,12 @@
 //! Files are written through `flowood_host::write_atomically`, so a crash never leaves a
 //! half-written model behind.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
+use burn::store::burn_pack::{HEADER_SIZE, Header};
 use burn::store::{BurnpackStore, ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 use flowood_host::write_atomically;
@@ -73,7 +76,13 @@ impl Glow {
         let recorded = json.get(CHECKSUM_KEY).cloned();
         let config: GlowConfig =
             serde_json::from_value(json).map_err(|e| io_err("parsing config", &cfg, e))?;
-        config.validate()?;
+        let model = config
+            .validate()
+            .and_then(|()| config.init(device, 0))
+            .map_err(|e| GlowError::ConfigFile {
+                path: cfg.clone(),
+                source: Box::new(e),
+            })?;
         if let Some(recorded) = recorded {
             let found = file_checksum(path)?;
             if recorded.as_u64() != Some(u64::from(found)) {
@@ -84,13 +93,14 @@ impl Glow {
                 });
             }
         }
-        config.init(device, 0)?.load_weights(path)
+        model.load_weights(path)
     }
 
     /// Loads weights saved by [`Glow::save`] into this model (same configuration), and checks
     /// them. Every tensor must be present with the right shape, and no other tensor; every
     /// value must be finite, every LU permutation a permutation and every sign +-1.
     pub fn load_weights(mut self, path: &Path) -> Result<Self, GlowError> {
+        check_declared_metadata(path)?;
         let store = BurnpackStore::from_file(path).auto_extension(false);
         let mut store = LEGACY_NAMES
             .iter()
@@ -101,6 +111,13 @@ impl Glow {
         if !result.unused.is_empty() {
             return Err(io_err("loading model from", path, format!("{result}")));
         }
+        self.checked(path)
+    }
+
+    /// This model, or [`GlowError::InvalidWeights`] naming `path` and the first tensor no
+    /// Glow can have ([`Glow::first_invalid_tensor`]): a loaded permutation index out of
+    /// range would make the backend panic on the first forward pass.
+    fn checked(self, path: &Path) -> Result<Self, GlowError> {
         match self.first_invalid_tensor() {
             Some((tensor, reason)) => Err(GlowError::InvalidWeights {
                 path: path.to_path_buf(),
@@ -127,7 +144,7 @@ impl Glow {
 
     /// Imports weights exported by [`Glow::export_safetensors`] (or written by another
     /// framework under the same names) into this model. Every tensor must be present with the
-    /// right shape.
+    /// right shape, and the weights are checked as [`Glow::load_weights`] checks them.
     pub fn import_safetensors(self, path: &Path) -> Result<Self, GlowError> {
         self.import_store(SafetensorsStore::from_file(path), path)
     }
@@ -155,7 +172,7 @@ impl Glow {
                 format!("{result}"),
             ));
         }
-        Ok(self)
+        self.checked(origin)
     }
 }
 
@@ -170,6 +187,35 @@ fn remapped(store: SafetensorsStore, names: &[(&str, &str)]) -> SafetensorsStore
 /// extension `json`.
 pub fn config_path(path: &Path) -> PathBuf {
     path.with_extension("json")
+}
+
+/// Refuses a burnpack file whose header declares more metadata than the file holds: Burn
+/// allocates the declared size (up to 100 MiB) before reading it. Files too short for a
+/// header, or with a wrong magic number, are left to Burn's own errors.
+fn check_declared_metadata(path: &Path) -> Result<(), GlowError> {
+    let mut file = File::open(path).map_err(|e| io_err("opening", path, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| io_err("reading", path, e))?
+        .len();
+    let mut head = [0; HEADER_SIZE];
+    if file.read_exact(&mut head).is_err() {
+        return Ok(());
+    }
+    let Ok(header) = Header::from_bytes(&head) else {
+        return Ok(());
+    };
+    let declared = u64::from(header.metadata_size);
+    if HEADER_SIZE as u64 + declared > len {
+        return Err(io_err(
+            "loading model from",
+            path,
+            format!(
+                "its header declares {declared} bytes of metadata, but the file has {len} bytes"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// CRC-32 of the file at `path`.

@@ -123,15 +123,19 @@ fn a_model_json_with_absurd_sizes_is_an_error() {
     let json = json.replace("\"levels\": 2", "\"levels\": 4294967297");
     std::fs::write(config_path(&path), json).unwrap();
     let err = Glow::load(&path, &Device::flex()).unwrap_err();
+    assert!(err.to_string().contains("model.json"), "{err}");
+    let GlowError::ConfigFile { source, .. } = err else {
+        panic!("expected ConfigFile, got {err:?}");
+    };
     assert!(
         matches!(
-            err,
+            *source,
             GlowError::InvalidConfig {
                 field: "levels",
                 ..
             }
         ),
-        "{err:?}"
+        "{source:?}"
     );
 }
 
@@ -208,4 +212,38 @@ fn the_checksum_catches_corrupt_and_mismatched_files() {
     std::fs::write(config_path(&path), old.to_string()).unwrap();
     let loaded = Glow::load(&path, &Device::flex()).unwrap();
     assert_eq!(loaded.config, glow.config);
+}
+
+#[test]
+fn imported_safetensors_weights_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (glow, _) = saved_tiny(dir.path());
+    let c = glow.scales[0].steps[0].invconv.sign.dims()[0];
+    let mut bad = glow.clone();
+    // An index past the channels made the first forward pass panic inside the backend.
+    bad.scales[0].steps[0].invconv.permutation = int_param(vec![c as i64 + 4; c]);
+    let path = dir.path().join("bad.safetensors");
+    bad.export_safetensors(&path).unwrap();
+    let fresh = glow.config.init(&Device::flex(), 0).unwrap();
+    let (tensor, reason) = invalid_tensor(fresh.import_safetensors(&path).unwrap_err());
+    assert_eq!(tensor, "scales.0.steps.0.invconv.permutation");
+    assert!(reason.contains("outside"), "{reason}");
+}
+
+#[test]
+fn a_burnpack_header_declaring_more_metadata_than_the_file_holds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, path) = saved_tiny(dir.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Bytes 6..10 hold the metadata size; Burn allocated what they declare before reading.
+    bytes[6..10].copy_from_slice(&(64u32 << 20).to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let fresh = tiny(PriorKind::ActNormGaussian)
+        .init(&Device::flex(), 0)
+        .unwrap();
+    let err = fresh.load_weights(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("model.bpk") && err.contains("declares 67108864 bytes of metadata"),
+        "{err}"
+    );
 }

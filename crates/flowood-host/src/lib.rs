@@ -1,10 +1,13 @@
 //! Host-side helpers shared by the [flowood](https://crates.io/crates/flowood) crates: every
 //! file or folder they write goes through [`write_atomically`], and independent pieces of work
 //! run on threads with [`map_on_threads`], and [`keep_freed_memory`] tunes the C allocator for
-//! the CPU backends' large short-lived buffers.
+//! the CPU backends' large short-lived buffers. With the feature `fuzz`, `fuzz` holds the
+//! mutation fuzzing that flowood's tests run on every parser of user files.
 
 mod allocator;
 mod atomic_write;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod threads;
 
 pub use allocator::keep_freed_memory;
