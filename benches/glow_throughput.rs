@@ -6,9 +6,10 @@
 //! cargo bench --bench glow_throughput --features ndarray   # adds the ndarray backend
 //! FLOWOOD_BENCH_CONFIG=paper FLOWOOD_BENCH_STEPS=3 cargo bench --bench glow_throughput
 //! ```
-//! `FLOWOOD_BENCH_CONFIG` is `small` (default: grey 1x32x32, L=3, K=8, hidden 128, batch 64,
-//! the configuration of the reference figures), `paper` (RGB 3x32x32, L=3, K=32, hidden 512,
-//! batch 64) or `all`. `FLOWOOD_BENCH_BACKENDS` restricts the backends (comma-separated).
+//! `FLOWOOD_BENCH_CONFIG` is `small` (default: grey 1x32x32, L=3, K=8, hidden 128, the
+//! configuration of the reference figures), `paper` (RGB 3x32x32, L=3, K=32, hidden 512) or
+//! `all`; each with batches of `FLOWOOD_BENCH_BATCH` images (default 64).
+//! `FLOWOOD_BENCH_BACKENDS` restricts the backends (comma-separated).
 //! Each figure is the median over `FLOWOOD_BENCH_STEPS` (default 10) timed batches after two
 //! warm-up batches. `FLOWOOD_BENCH_THREADS` threads (default:
 //! `flowood::backend::default_threads`, i.e. every core on flex and ndarray, 1 on GPUs) share
@@ -34,7 +35,8 @@ use flowood::train::{AdamaxConfig, data_parallel, shard_count};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const BATCH: usize = 64;
+/// Images per batch unless `FLOWOOD_BENCH_BATCH` says otherwise (the reference figures' batch).
+const DEFAULT_BATCH: usize = 64;
 const WARMUP: usize = 2;
 const LEARNING_RATE: f64 = 5e-4;
 /// Set in the child process that measures one cell: `BACKEND:CONFIG:train|score`.
@@ -70,8 +72,9 @@ fn main() {
             let train = measure_in_child(name, key, "train");
             let score = measure_in_child(name, key, "score");
             println!(
-                "| {name} | {} | {BATCH} | {} | {train} | {score} |",
+                "| {name} | {} | {} | {} | {train} | {score} |",
                 config(key).0,
+                batch_size(),
                 threads(&device)
             );
         }
@@ -133,6 +136,14 @@ fn threads(device: &Device) -> usize {
     env_usize("FLOWOOD_BENCH_THREADS", default_threads(device))
 }
 
+/// Images per batch: `FLOWOOD_BENCH_BATCH`, else [`DEFAULT_BATCH`].
+fn batch_size() -> usize {
+    match env_usize("FLOWOOD_BENCH_BATCH", DEFAULT_BATCH) {
+        0 => panic!("FLOWOOD_BENCH_BATCH must be at least 1"),
+        n => n,
+    }
+}
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -144,7 +155,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn batch(config: &GlowConfig, seed: u64, device: &Device) -> Tensor<4> {
     let mut rng = StdRng::seed_from_u64(seed);
     let shape = [
-        BATCH,
+        batch_size(),
         config.in_channels,
         config.image_size,
         config.image_size,
@@ -171,7 +182,7 @@ fn train_images_per_second(
     let mut glow = model(config, &device);
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);
-    let shards = shard_count(threads, &[BATCH]);
+    let shards = shard_count(threads, &[batch_size()]);
     measure(&device, steps, 1, || {
         let pass = data_parallel(&glow, x.clone().chunk(shards, 0), |glow, x| {
             glow.log_likelihood(x).map(|ll| (ll.nll().mean(), ()))
@@ -220,7 +231,7 @@ fn measure(device: &Device, steps: usize, batches: usize, mut step: impl FnMut()
         .map(|_| {
             let start = Instant::now();
             run();
-            (BATCH * batches) as f64 / start.elapsed().as_secs_f64()
+            (batch_size() * batches) as f64 / start.elapsed().as_secs_f64()
         })
         .collect();
     rates.sort_by(f64::total_cmp);

@@ -67,6 +67,22 @@ pub fn default_threads(device: &Device) -> usize {
     }
 }
 
+/// The name a GPU device gives itself (`NVIDIA H200`, or `llvmpipe (LLVM 19.1.7, 256 bits)`
+/// for Mesa's software Vulkan), so that a run can say what it ran on; `None` for the CPU
+/// backends, which report none. Starts the device if it has not started yet.
+pub fn adapter_name(device: &Device) -> Option<String> {
+    // Burn reports identities only with a CubeCL backend (wgpu, cuda) compiled in.
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    {
+        device.identity().map(|identity| identity.name)
+    }
+    #[cfg(not(any(feature = "wgpu", feature = "cuda")))]
+    {
+        let _ = device;
+        None
+    }
+}
+
 /// Whether `device` is one of the CPU backends (flex, ndarray).
 fn is_cpu_backend(device: &Device) -> bool {
     let cpu = [

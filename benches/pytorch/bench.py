@@ -5,9 +5,9 @@ flowood's `glow_throughput` benchmark, in one table with the ratios.
     python benches/pytorch/bench.py --configs small --steps 3           # the twins alone
 
 It measures what `benches/glow_throughput.rs` measures, the same way: the presets `small`
-(grey 1x32x32, L=3, K=8, hidden 128) and `paper` (RGB 3x32x32, L=3, K=32, hidden 512), batch
-64 of uniform values in [-0.5, 0.5), a fresh model initialised on another such batch; a
-training step is forward, mean NLL, backward and an Adamax update (lr 5e-4, PyTorch's
+(grey 1x32x32, L=3, K=8, hidden 128) and `paper` (RGB 3x32x32, L=3, K=32, hidden 512),
+batches of `--batch` (64) uniform values in [-0.5, 0.5), a fresh model initialised on another
+such batch; a training step is forward, mean NLL, backward and an Adamax update (lr 5e-4, PyTorch's
 defaults, weight decay 5e-5, as flowood's); scoring is the log-likelihood of one batch. Each
 figure is the median images/s over `--steps` timed batches after two warm-up batches. Each
 cell runs in a fresh process; its peak memory is the process's peak resident set (`VmHWM`,
@@ -15,7 +15,8 @@ which includes the Python runtime) on the CPU, `torch.cuda.max_memory_reserved` 
 PyTorch runs with `--threads` intra-op threads; onnxruntime with `--threads` intra-op threads
 and every graph optimisation (the ONNX file is written beforehand by another process, so the
 onnxruntime cell's memory holds no PyTorch). flowood's table is the output of
-`cargo bench --bench glow_throughput` (its `flex` rows).
+`cargo bench --bench glow_throughput` (its rows for `--flowood-backend`, by default `flex`).
+`--no-onnxruntime` measures PyTorch alone (no onnx or onnxruntime needed).
 """
 
 import argparse
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from presets import PRESETS
 
-BATCH = 64
+DEFAULT_BATCH = 64
 WARMUP = 2
 LEARNING_RATE = 5e-4
 WEIGHT_DECAY = 5e-5
@@ -46,16 +47,17 @@ def peak_rss_mib():
         return None
 
 
-def random_batch(config, seed):
-    """A batch of uniform values in the model's input range, `[64, C, H, W]` float32."""
+def random_batch(config, seed, batch):
+    """`batch` uniform values in the model's input range, `[batch, C, H, W]` float32."""
     import numpy as np
 
-    shape = (BATCH, config["in_channels"], config["image_size"], config["image_size"])
+    shape = (batch, config["in_channels"], config["image_size"], config["image_size"])
     return np.random.default_rng(seed).uniform(-0.5, 0.5, shape).astype(np.float32)
 
 
-def median_rate(step, steps, sync):
-    """Runs `step` for the warm-up and `steps` timed rounds; median images/s."""
+def median_rate(step, steps, sync, batch):
+    """Runs `step` (one batch of `batch` images) for the warm-up and `steps` timed rounds;
+    median images/s."""
     for _ in range(WARMUP):
         step()
         sync()
@@ -64,11 +66,11 @@ def median_rate(step, steps, sync):
         start = time.perf_counter()
         step()
         sync()
-        rates.append(BATCH / (time.perf_counter() - start))
+        rates.append(batch / (time.perf_counter() - start))
     return statistics.median(rates)
 
 
-def fresh_twin(config_key, device):
+def fresh_twin(config_key, device, batch):
     """The twin of a fresh flowood model of the preset, initialised on a random batch."""
     import torch
 
@@ -76,17 +78,17 @@ def fresh_twin(config_key, device):
 
     config = PRESETS[config_key]
     glow = glow_twin.Glow(config, seed=0).to(device)
-    glow.initialize(torch.from_numpy(random_batch(config, 1)).to(device))
+    glow.initialize(torch.from_numpy(random_batch(config, 1, batch)).to(device))
     return glow, config
 
 
-def torch_cell(config_key, mode, device, threads, steps):
+def torch_cell(config_key, mode, device, threads, steps, batch):
     """images/s and peak MiB of PyTorch training or scoring."""
     import torch
 
     torch.set_num_threads(threads)
-    glow, config = fresh_twin(config_key, device)
-    x = torch.from_numpy(random_batch(config, 2 if mode == "train" else 3)).to(device)
+    glow, config = fresh_twin(config_key, device, batch)
+    x = torch.from_numpy(random_batch(config, 2 if mode == "train" else 3, batch)).to(device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     if mode == "train":
         glow.train()
@@ -105,46 +107,48 @@ def torch_cell(config_key, mode, device, threads, steps):
         def step():
             with torch.no_grad():
                 glow.log_likelihood(x).cpu()
-    rate = median_rate(step, steps, sync)
+    rate = median_rate(step, steps, sync, batch)
     peak = torch.cuda.max_memory_reserved() / 2**20 if device == "cuda" else peak_rss_mib()
     return rate, peak
 
 
-def export_cell(config_key, path):
+def export_cell(config_key, path, batch):
     """Writes the ONNX export of a fresh initialised twin of the preset to `path`."""
     import export_onnx
 
-    glow, _ = fresh_twin(config_key, "cpu")
+    glow, _ = fresh_twin(config_key, "cpu", batch)
     export_onnx.export(glow, path)
 
 
-def onnx_cell(config_key, device, threads, steps, path):
+def onnx_cell(config_key, device, threads, steps, path, batch):
     """images/s and peak MiB of onnxruntime scoring the exported twin."""
     import ort_twin
 
     sess = ort_twin.session(path, threads, device)
-    x = random_batch(PRESETS[config_key], 3)
-    rate = median_rate(lambda: ort_twin.score(sess, x), steps, lambda: None)
+    x = random_batch(PRESETS[config_key], 3, batch)
+    rate = median_rate(lambda: ort_twin.score(sess, x), steps, lambda: None, batch)
     return rate, (None if device == "cuda" else peak_rss_mib())
 
 
 def run_cell(args):
     """Measures one cell in this process and prints it as one JSON line."""
     if args.cell == "export":
-        export_cell(args.config, args.onnx)
+        export_cell(args.config, args.onnx, args.batch)
         return
     if args.cell == "onnxruntime":
-        rate, peak = onnx_cell(args.config, args.device, args.threads, args.steps, args.onnx)
+        rate, peak = onnx_cell(args.config, args.device, args.threads, args.steps, args.onnx,
+                               args.batch)
     else:
         rate, peak = torch_cell(args.config, args.cell.split("-")[1], args.device, args.threads,
-                                args.steps)
+                                args.steps, args.batch)
     print(json.dumps({"images_per_second": rate, "peak_mib": peak}))
 
 
 def in_child(args, cell, config_key, onnx=None):
     """Runs one cell in a fresh process; its result, or the error it printed."""
     cmd = [sys.executable, __file__, "--cell", cell, "--config", config_key,
-           "--device", args.device, "--threads", str(args.threads), "--steps", str(args.steps)]
+           "--device", args.device, "--threads", str(args.threads), "--steps", str(args.steps),
+           "--batch", str(args.batch)]
     if onnx:
         cmd += ["--onnx", onnx]
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -154,12 +158,13 @@ def in_child(args, cell, config_key, onnx=None):
     return json.loads(lines[-1]) if lines else {}
 
 
-def read_flowood_table(path):
-    """flowood's figures per preset from `cargo bench --bench glow_throughput` output."""
+def read_flowood_table(path, backend):
+    """flowood's figures per preset, on `backend`, from `cargo bench --bench glow_throughput`
+    output."""
     figures = {}
     for line in Path(path).read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 8 or cells[0] != "flex":
+        if len(cells) != 8 or cells[0] != backend:
             continue
         key = cells[1].split()[0]
 
@@ -175,12 +180,16 @@ def read_flowood_table(path):
 
 
 def measure_twins(args, config_key, work):
-    """PyTorch training and scoring, onnxruntime scoring, each in a fresh process."""
-    onnx = str(work / f"{config_key}.onnx")
-    in_child(args, "export", config_key, onnx)
-    return {"torch_train": in_child(args, "torch-train", config_key),
-            "torch_score": in_child(args, "torch-score", config_key),
-            "onnx_score": in_child(args, "onnxruntime", config_key, onnx)}
+    """PyTorch training and scoring, onnxruntime scoring (unless `--no-onnxruntime`), each in a
+    fresh process."""
+    twins = {"torch_train": in_child(args, "torch-train", config_key),
+             "torch_score": in_child(args, "torch-score", config_key),
+             "onnx_score": {}}
+    if not args.no_onnxruntime:
+        onnx = str(work / f"{config_key}.onnx")
+        in_child(args, "export", config_key, onnx)
+        twins["onnx_score"] = in_child(args, "onnxruntime", config_key, onnx)
+    return twins
 
 
 def fmt(value, digits=1):
@@ -193,8 +202,8 @@ def ratio(a, b):
 
 def print_table(args, twins, flowood):
     """One markdown table: each measure for PyTorch, onnxruntime and flowood, with the ratios."""
-    print(f"\nbatch {BATCH}, {args.threads} threads, device {args.device}, "
-          f"median of {args.steps} batches")
+    print(f"\nbatch {args.batch}, {args.threads} threads, device {args.device}, "
+          f"median of {args.steps} batches, flowood on {args.flowood_backend}")
     print("| configuration | measure | PyTorch | onnxruntime | flowood | flowood / PyTorch "
           "| flowood / onnxruntime |")
     print("|---|---|---|---|---|---|---|")
@@ -223,7 +232,12 @@ def main():
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10, help="timed batches per cell")
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="images per batch")
     parser.add_argument("--flowood-table", help="output of cargo bench --bench glow_throughput")
+    parser.add_argument("--flowood-backend", default="flex",
+                        help="the rows of --flowood-table to compare with (flex, wgpu, ...)")
+    parser.add_argument("--no-onnxruntime", action="store_true",
+                        help="PyTorch only: no ONNX export, no onnxruntime cells")
     parser.add_argument("--cell", choices=["torch-train", "torch-score", "onnxruntime", "export"],
                         help=argparse.SUPPRESS)
     parser.add_argument("--config", choices=sorted(CONFIG_NAMES), help=argparse.SUPPRESS)
@@ -232,11 +246,13 @@ def main():
     if args.cell:
         run_cell(args)
         return
+    if args.batch < 1 or args.steps < 1:
+        sys.exit(f"--batch and --steps must be at least 1, got {args.batch} and {args.steps}")
     keys = [k for k in args.configs.split(",") if k]
     unknown = [k for k in keys if k not in CONFIG_NAMES]
     if unknown:
         sys.exit(f"unknown configuration(s) {unknown}: choose from {sorted(CONFIG_NAMES)}")
-    flowood = read_flowood_table(args.flowood_table) if args.flowood_table else {}
+    flowood = read_flowood_table(args.flowood_table, args.flowood_backend) if args.flowood_table else {}
     with tempfile.TemporaryDirectory(prefix="flowood-twin-bench-") as tmp:
         twins = {key: measure_twins(args, key, Path(tmp)) for key in keys}
     print_table(args, twins, flowood)
