@@ -69,10 +69,12 @@ limited() {
     timeout --kill-after=10 "$seconds" "$@" > "$log" 2>&1
 }
 
-ldconfig_list() { "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null; }
+# The libraries the dynamic linker knows (read once: a pipe into a reader that stops early, as
+# grep -q, would fail under pipefail).
+libraries="$("$(command -v ldconfig || echo /sbin/ldconfig)" -p 2> /dev/null)"
 
 # The loader, found by name (dlopen follows LD_LIBRARY_PATH, so lib/ comes first when used).
-loader_path="$(ldconfig_list | awk '$1 == "libvulkan.so.1" { print $NF; exit }')"
+loader_path="$(awk '$1 == "libvulkan.so.1" && !n++ { print $NF }' <<< "$libraries")"
 if [ "$loader" = bundled ] || { [ "$loader" = auto ] && [ -z "$loader_path" ]; }; then
     export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     loader_path="bundled (Debian's libvulkan1 $(cat "$here/lib/libvulkan.version"))"
@@ -89,7 +91,7 @@ nvidia_icd() {
     done
     # The driver's libraries without the file (as in some containers): its Vulkan entry
     # points are in libGLX_nvidia.so.0.
-    if ldconfig_list | grep -q 'libGLX_nvidia\.so\.0 '; then
+    if grep -q 'libGLX_nvidia\.so\.0 ' <<< "$libraries"; then
         echo '{ "file_format_version": "1.0.0", "ICD": { "library_path": "libGLX_nvidia.so.0", "api_version": "1.3" } }' \
             > "$out/nvidia_icd.json"
         echo "$out/nvidia_icd.json"

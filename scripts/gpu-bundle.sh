@@ -42,7 +42,8 @@ stage() { echo "== [$(date +%T), ${SECONDS}s] $*"; }
 if [ ! -d "$FLOWOOD_DATA/fashion-mnist" ]; then
     bash scripts/fetch-data.sh "$FLOWOOD_DATA"
 fi
-loader="$(ldconfig -p 2> /dev/null | awk '$1 == "libvulkan.so.1" { print $NF; exit }')"
+# (awk reads all of ldconfig's list: a reader that stops early would fail it under pipefail)
+loader="$(ldconfig -p 2> /dev/null | awk '$1 == "libvulkan.so.1" && !n++ { print $NF }')"
 if [ -z "$loader" ]; then
     echo "no Vulkan loader (libvulkan.so.1) to carry: install libvulkan1" >&2
     exit 1
