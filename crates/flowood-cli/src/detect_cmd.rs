@@ -11,7 +11,7 @@ use flowood::scores::{Detector, Prediction};
 
 use crate::error::CliError;
 use crate::load_data::{load_split_with_files, scored_split};
-use crate::scoring::{ScoringFlags, score_err};
+use crate::scoring::{ScoringFlags, finite_check, score_err};
 use crate::train_args::parse_arg;
 
 /// Flags of `flowood detect`.
@@ -41,6 +41,14 @@ pub fn detect(device: &Device, args: &DetectArgs) -> Result<(), CliError> {
     let (images, files) =
         load_split_with_files(&args.data, split, detector.prepare(), args.scoring.strict)?;
     let predictions = detector.predict(&images).map_err(score_err)?;
+    // Non-finite scores are flagged as anomalous; if every score is, the detector failed.
+    let scores: Vec<f64> = predictions.iter().map(|p| p.score).collect();
+    let detector_name = format!("the detector {}", args.detector.display());
+    finite_check(
+        &scores,
+        &detector_name,
+        &args.data.path.display().to_string(),
+    )?;
     let csv = flags_csv(&predictions, &files);
     write_file_atomically(&args.out, csv)
         .map_err(|e| CliError::Usage(format!("writing {}: {e}", args.out.display())))?;

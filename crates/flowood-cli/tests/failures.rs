@@ -205,6 +205,67 @@ fn partly_non_finite_scores_are_counted_in_warnings_and_reports() {
     assert!(report["nonfinite_scores"].as_str().is_some());
 }
 
+#[test]
+fn detect_fails_when_every_score_is_non_finite_and_counts_the_ones_that_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fine, overflowing) = fine_and_overflowing(dir.path());
+    let detector = dir.path().join("detector");
+    run_ok([
+        "calibrate",
+        "--model",
+        &fine,
+        "--held-out",
+        &fashion(),
+        "--validation",
+        "100",
+        "--out",
+        &path_arg(&detector),
+    ]);
+    // The detector's model swapped for the overflowing one (same architecture).
+    std::fs::copy(&overflowing, detector.join("in/model.bpk")).unwrap();
+    std::fs::copy(
+        dir.path().join("overflowing.json"),
+        detector.join("in/model.json"),
+    )
+    .unwrap();
+    let flags = dir.path().join("flags.csv");
+    let detect = |data: &str| {
+        let detector = path_arg(&detector);
+        let flags = path_arg(&flags);
+        [
+            "detect",
+            "--detector",
+            &detector,
+            "--data",
+            data,
+            "--out",
+            &flags,
+        ]
+        .map(String::from)
+    };
+    let err = run_err(detect(&digits_then_black(dir.path(), 4, 0)));
+    assert!(
+        err.contains("non-finite") && err.contains("detector"),
+        "{err}"
+    );
+    assert!(!flags.exists(), "a failed detect wrote its CSV");
+
+    let out = run_ok(detect(&digits_then_black(dir.path(), 6, 2)));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: 6 of 8 images of"), "{err}");
+    let csv = std::fs::read_to_string(&flags).unwrap();
+    let flagged: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        flagged[..6],
+        ["1"; 6],
+        "non-finite scores are flagged: {csv}"
+    );
+}
+
 /// The values of `name` in a CSV with a header line.
 fn column(csv: &str, name: &str) -> Vec<f64> {
     let mut lines = csv.lines();
