@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Export a general model's latest checkpoint into models/NAME (safetensors + config JSON) and
-# write its model card (models/NAME/README.md) from what the run logged and two held-out checks.
+# Export a training run's latest checkpoint into models/NAME (safetensors + config JSON) and
+# write its model card (models/NAME/README.md) from what the run recorded and held-out checks.
 #
-#   bash scripts/ship-model.sh RUN_DIR NAME      # e.g. runs/general-grey32 grey32
+#   bash scripts/ship-model.sh runs/general-grey32 grey32                       # general model
+#   bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/fashion fashion32  # fine-tuned ones
+#   bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/fashion-outlier fashion32-outlier
 #
-# Held-out checks (never an OOD test set): mean bits/dim on the test tiles of general-photos
-# (photos never trained on) and on the last 2000 Fashion-MNIST *training* images.
+# Held-out checks (never an OOD test set): general models, the mean bits/dim on the test tiles
+# of general-photos (photos never trained on) and on the last 2000 Fashion-MNIST *training*
+# images; Fashion-MNIST models, on those 2000 images (held out of their fine-tuning) and on
+# Fashion-MNIST test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run="${1:?usage: ship-model.sh RUN_DIR NAME}"; name="${2:?usage: ship-model.sh RUN_DIR NAME}"
+case "$name" in
+  grey32) kind=general ;;
+  fashion32) kind=fashion; parent=grey32 ;;
+  fashion32-outlier) kind=fashion; parent=fashion32 ;;
+  *) echo "unknown model name: $name (known: grey32, fashion32, fashion32-outlier)" >&2; exit 2 ;;
+esac
 data="${FLOWOOD_DATA:-data}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flowood-target}"
 flowood="$CARGO_TARGET_DIR/release/flowood"
@@ -20,45 +30,54 @@ mkdir -p "$out"
 "$flowood" export --model "$ckpt/model.bpk" --out "$out/model.safetensors" > /dev/null
 chmod 644 "$out/model.safetensors"
 
-tiles=$("$flowood" score --model "$ckpt/model.bpk" --data "photos:$data/general-photos" \
-  --out "$(mktemp)" | grep -o 'mean bits/dim [0-9.]*' | cut -d' ' -f3)
-fashion=$("$flowood" score --model "$ckpt/model.bpk" --data "fashion-mnist:$data/fashion-mnist" \
-  --validation 2000 --out "$(mktemp)" | grep -o 'mean bits/dim [0-9.]*' | tail -1 | cut -d' ' -f3)
+mean_bpd() { # DATA [FLAGS]: the model's mean bits/dim on a data set
+  "$flowood" score --model "$ckpt/model.bpk" --data "$1" "${@:2}" --out "$(mktemp)" \
+    | grep -o 'mean bits/dim [0-9.]*' | tail -1 | cut -d' ' -f3
+}
+fashion_held_out=$(mean_bpd "fashion-mnist:$data/fashion-mnist" --validation 2000)
+if [ "$kind" = general ]; then
+  tiles=$(mean_bpd "photos:$data/general-photos")
+  checks="| held-out bits/dim, test tiles of unseen photos | $tiles |
+| held-out bits/dim, last 2000 Fashion-MNIST training images | $fashion_held_out |"
+else
+  fashion_test=$(mean_bpd "fashion-mnist:$data/fashion-mnist")
+  checks="| held-out bits/dim, last 2000 Fashion-MNIST training images | $fashion_held_out |
+| bits/dim, Fashion-MNIST test | $fashion_test |"
+fi
 
-# The checkpoint's step; the metrics logged up to it (each step's images/s: their sum gives the
-# time spent in training steps, and the test-tile evaluations).
-read -r steps step_hours evals < <(python3 - "$run/metrics.jsonl" "$ckpt/state.json" <<'PY'
+# From the checkpoint's state and the metrics logged up to it: the step, the training settings,
+# the time spent in training steps (the sum of each step's batch / images-per-second) and the
+# evaluations, one per line.
+mapfile -t info < <(python3 - "$run/metrics.jsonl" "$ckpt/state.json" <<'PY'
 import json, sys
-last = json.load(open(sys.argv[2]))["step"]
+state = json.load(open(sys.argv[2]))
+last, cfg = state["step"], state["config"]
 rows = [r for r in map(json.loads, open(sys.argv[1])) if r["step"] <= last]
-hours = sum(64 / r["images_per_second"] for r in rows if r["kind"] == "step") / 3600
+hours = sum(cfg["batch_size"] / r["images_per_second"] for r in rows if r["kind"] == "step") / 3600
 evals = ", ".join(f'{r["step"]}: {r["test_bits_per_dim"]:.3f}' for r in rows if r["kind"] == "eval")
-print(last, round(hours, 2), evals or "none")
+objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
+settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '
+            f'{cfg["warmup_steps"]} steps, weight decay {cfg["weight_decay"]}, seed {cfg["seed"]}, '
+            f'objective: {objective}')
+duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
+print(last, duration, settings, evals or "none", sep="\n")
 PY
 )
+steps="${info[0]}"; step_time="${info[1]}"; settings="${info[2]}"; evals="${info[3]}"
 sha=$(sha256sum "$out/model.safetensors" | cut -d' ' -f1)
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+variant=$(python3 -c "print(''.join(w.capitalize() for w in '$name'.split('-')))")
+architecture=$(python3 -c "import json;c=json.load(open('$out/model.json'));print(f\"{c['in_channels']}x{c['image_size']}x{c['image_size']}, L={c['levels']}, K={c['steps_per_level']}, hidden {c['hidden_channels']}, {c['coupling']} coupling, {c['prior']} prior\")")
 
-{
-  echo "# flowood pretrained model \`$name\`"
-  echo
+general_summary() {
   echo "A general model: the \`p_general\` of the likelihood ratio \`log p_in(x) - log p_general(x)\` and"
-  echo "the starting point for fine-tuning in-distribution models. Load it with"
-  echo "\`flowood_pretrained::Pretrained::$(python3 -c "print('$name'.capitalize())").load(&device)\` or pass \`pretrained:$name\` wherever the CLI"
-  echo "takes a model."
-  echo
-  echo "| | |"
-  echo "|---|---|"
-  echo "| architecture | multiscale Glow, $(python3 -c "import json;c=json.load(open('$out/model.json'));print(f\"{c['in_channels']}x{c['image_size']}x{c['image_size']}, L={c['levels']}, K={c['steps_per_level']}, hidden {c['hidden_channels']}, {c['coupling']} coupling, {c['prior']} prior\")") |"
-  echo "| training steps | $steps (batch 64, Adamax lr 5e-4, weight decay 5e-5) |"
-  echo "| time in training steps | $step_hours h on 2 threads of a 2-core $cpu, sharing the machine with other work (sum of the logged step times) |"
-  echo "| held-out bits/dim, test tiles of unseen photos | $tiles |"
-  echo "| held-out bits/dim, last 2000 Fashion-MNIST training images | $fashion |"
-  echo "| test-tile bits/dim during training (step: bits/dim) | $evals |"
-  echo "| model.safetensors sha256 | \`$sha\` |"
-  echo
-  echo "## Data"
-  echo
+  echo "the starting point for fine-tuning in-distribution models."
+}
+fashion_summary() {
+  echo "An in-distribution model of Fashion-MNIST, fine-tuned from \`pretrained:$parent\`$([ "$name" = fashion32-outlier ] && echo " with the outlier loss against \`pretrained:grey32\`"):"
+  echo "the \`p_in\` of the likelihood ratio against \`pretrained:grey32\` and of the final-scale score."
+}
+general_data() {
   echo "32x32 tiles of natural photographs: each photo resized so that its short side is 64, 128,"
   echo "256 and 512 pixels and cut into a grid of tiles; a fifth of the photos (seeded, by photo,"
   echo "never by tile) held out as the test split. The photos are \`scripts/fetch-data.sh\`'s"
@@ -71,18 +90,64 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   echo "up to 10% and horizontal flips. The photometric and zoom-out settings are those chosen for"
   echo "the 43-photo general set by the lowest bits/dim on held-out Fashion-MNIST *training* images"
   echo "(docs/experiments.md); they were not chosen again for the 98 photos."
+}
+fashion_data() {
+  echo "Fashion-MNIST's training split, resized bilinearly to 32x32, but its last 2000 images (held out for the"
+  echo "checks above); augmentation: random translation up to 10% (no flips)."
+  if [ "$name" = fashion32-outlier ]; then
+    echo "The outlier loss's general batches: tiles of the training photos of \`general-photos\`"
+    echo "(see \`pretrained:grey32\`'s card), with the general model's augmentation."
+  fi
+}
+retrain() {
+  if [ "$kind" = general ]; then
+    echo "bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
+    echo "bash scripts/ship-model.sh runs/general-$name $name        # this card and the weights"
+  else
+    echo "bash scripts/fashion-vs-mnist.sh --retrain --out runs/fashion-vs-mnist-retrain   # both Fashion-MNIST models"
+    echo "bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/${name/fashion32/fashion} $name"
+  fi
+}
+files() {
+  if [ "$kind" = general ]; then
+    (cd "$data/general-photos" && sha256sum -- *)
+  else
+    (cd "$data/fashion-mnist" && sha256sum -- train-*)
+    [ "$name" = fashion32 ] || (cd "$data/general-photos" && echo && sha256sum -- *)
+  fi
+}
+
+{
+  echo "# flowood pretrained model \`$name\`"
+  echo
+  "${kind}_summary"
+  echo "Load it with \`flowood_pretrained::Pretrained::$variant.load(&device)\` or pass"
+  echo "\`pretrained:$name\` wherever the CLI takes a model."
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| architecture | multiscale Glow, $architecture |"
+  echo "| training steps | $steps$([ "$kind" = fashion ] && echo " of fine-tuning from \`pretrained:$parent\`") |"
+  echo "| training settings | $settings |"
+  echo "| time in training steps | $step_time on 2 threads of a 2-core $cpu, sharing the machine with other work (sum of the logged step times) |"
+  echo "$checks"
+  echo "| $([ "$kind" = general ] && echo test || echo held-out) bits/dim during training (step: bits/dim) | $evals |"
+  echo "| model.safetensors sha256 | \`$sha\` |"
+  echo
+  echo "## Data"
+  echo
+  "${kind}_data"
   echo
   echo "## Retraining"
   echo
   echo '```sh'
-  echo "bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
-  echo "bash scripts/ship-model.sh runs/general-$name $name        # this card and the weights"
+  retrain
   echo '```'
   echo
   echo "## Files (sha256)"
   echo
   echo '```'
-  (cd "$data/general-photos" && sha256sum -- *)
+  files
   echo '```'
 } > "$out/README.md"
-echo "shipped $ckpt as $out (step $steps, tiles $tiles, fashion $fashion bits/dim)"
+echo "shipped $ckpt as $out (step $steps, held-out Fashion-MNIST $fashion_held_out bits/dim)"

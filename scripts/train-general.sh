@@ -3,6 +3,7 @@
 # checkpoints: the command each pretrained model's card names.
 #
 #   bash scripts/train-general.sh grey32 [OUT]   # grey 32x32, small preset (default OUT runs/general-grey32)
+#   bash scripts/train-general.sh rgb32 [OUT]    # the same in colour, 3x32x32
 #
 # Runs until --max-steps or until killed; run it again to continue from the latest checkpoint
 # (--resume). `bash scripts/ship-model.sh OUT NAME` then exports the latest checkpoint into
@@ -16,7 +17,8 @@ data="${FLOWOOD_DATA:-data}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flowood-target}"
 case "$name" in
   grey32) channels=1 ;;
-  *) echo "unknown general model: $name (known: grey32)" >&2; exit 2 ;;
+  rgb32) channels=3 ;;
+  *) echo "unknown general model: $name (known: grey32, rgb32)" >&2; exit 2 ;;
 esac
 bash scripts/fetch-data.sh "$data" >/dev/null
 cargo build --release -p flowood-cli --quiet

@@ -84,30 +84,48 @@ fn mean_bits_per_dim(glow: &flowood::glow::Glow, set: flowood::data::ImageSet) -
     sum / n as f64
 }
 
-#[test]
-fn the_grey32_cards_held_out_bits_per_dim_is_recomputed_on_the_unseen_photos() {
+/// Fails unless the card's row `label` states `glow`'s mean bits/dim on `set` (to the 4
+/// decimals the card prints).
+fn assert_card_states(p: Pretrained, label: &str, set: flowood::data::ImageSet) {
     let device = parse_device("flex").unwrap();
-    let p = Pretrained::Grey32;
     let glow = p.load(&device).unwrap().valid();
-    let source: DataSource = format!(
-        "photos:{}",
-        data_dir().unwrap().join("general-photos").display()
-    )
-    .parse()
-    .unwrap();
+    let stated: f64 = card_row(p.card(), label).parse().unwrap();
+    let measured = mean_bits_per_dim(&glow, set);
+    assert!(
+        (measured - stated).abs() < 5e-4,
+        "{p}: card says {stated} for `{label}`, the weights give {measured}"
+    );
+}
+
+/// `KIND:DIR` under the data directory, loaded at the pretrained models' 1x32x32.
+fn load(kind: &str, dir: &str, split: Split) -> flowood::data::ImageSet {
+    let source: DataSource = format!("{kind}:{}", data_dir().unwrap().join(dir).display())
+        .parse()
+        .unwrap();
     let prepare = Prepare {
         channels: 1,
         size: 32,
     };
-    let loaded = source.load(Split::Test, prepare).unwrap();
+    let loaded = source.load(split, prepare).unwrap();
     assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
-    let tiles = loaded.images;
-    let stated: f64 = card_row(p.card(), "held-out bits/dim, test tiles of unseen photos")
-        .parse()
+    loaded.images
+}
+
+#[test]
+fn the_grey32_cards_held_out_bits_per_dim_is_recomputed_on_the_unseen_photos() {
+    let tiles = load("photos", "general-photos", Split::Test);
+    let label = "held-out bits/dim, test tiles of unseen photos";
+    assert_card_states(Pretrained::Grey32, label, tiles);
+}
+
+#[test]
+fn every_cards_held_out_fashion_mnist_bits_per_dim_is_recomputed() {
+    // The last 2000 training images: held out of every model's training and fine-tuning.
+    let (_, held_out) = load("fashion-mnist", "fashion-mnist", Split::Train)
+        .hold_out(2000)
         .unwrap();
-    let measured = mean_bits_per_dim(&glow, tiles);
-    assert!(
-        (measured - stated).abs() < 5e-4,
-        "card says {stated}, the weights give {measured}"
-    );
+    let label = "held-out bits/dim, last 2000 Fashion-MNIST training images";
+    for p in Pretrained::ALL {
+        assert_card_states(*p, label, held_out.clone());
+    }
 }

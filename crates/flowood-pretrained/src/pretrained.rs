@@ -18,6 +18,21 @@ pub enum Pretrained {
     /// `p_general` of the likelihood ratio and the starting point of grey in-distribution models.
     #[cfg(feature = "grey32")]
     Grey32,
+    /// A Fashion-MNIST model (grey 32x32) fine-tuned from [`Pretrained::Grey32`]: the
+    /// in-distribution model of the likelihood-ratio and final-scale scores.
+    #[cfg(feature = "fashion32")]
+    Fashion32,
+    /// [`Pretrained::Fashion32`] fine-tuned further with the outlier loss against
+    /// [`Pretrained::Grey32`] on batches of photo tiles.
+    #[cfg(feature = "fashion32-outlier")]
+    Fashion32Outlier,
+}
+
+/// What a weights crate (`flowood-model-NAME`) embeds.
+struct Files {
+    safetensors: &'static [u8],
+    config_json: &'static str,
+    card: &'static str,
 }
 
 impl Pretrained {
@@ -25,6 +40,10 @@ impl Pretrained {
     pub const ALL: &'static [Pretrained] = &[
         #[cfg(feature = "grey32")]
         Pretrained::Grey32,
+        #[cfg(feature = "fashion32")]
+        Pretrained::Fashion32,
+        #[cfg(feature = "fashion32-outlier")]
+        Pretrained::Fashion32Outlier,
     ];
 
     /// The model's name, as the CLI and [`FromStr`] take it (`pretrained:NAME`).
@@ -32,36 +51,50 @@ impl Pretrained {
         match self {
             #[cfg(feature = "grey32")]
             Pretrained::Grey32 => "grey32",
+            #[cfg(feature = "fashion32")]
+            Pretrained::Fashion32 => "fashion32",
+            #[cfg(feature = "fashion32-outlier")]
+            Pretrained::Fashion32Outlier => "fashion32-outlier",
+        }
+    }
+
+    fn files(self) -> Files {
+        match self {
+            #[cfg(feature = "grey32")]
+            Pretrained::Grey32 => Files {
+                safetensors: flowood_model_grey32::SAFETENSORS,
+                config_json: flowood_model_grey32::CONFIG_JSON,
+                card: flowood_model_grey32::CARD,
+            },
+            #[cfg(feature = "fashion32")]
+            Pretrained::Fashion32 => Files {
+                safetensors: flowood_model_fashion32::SAFETENSORS,
+                config_json: flowood_model_fashion32::CONFIG_JSON,
+                card: flowood_model_fashion32::CARD,
+            },
+            #[cfg(feature = "fashion32-outlier")]
+            Pretrained::Fashion32Outlier => Files {
+                safetensors: flowood_model_fashion32_outlier::SAFETENSORS,
+                config_json: flowood_model_fashion32_outlier::CONFIG_JSON,
+                card: flowood_model_fashion32_outlier::CARD,
+            },
         }
     }
 
     /// The model's weights, safetensors.
     pub fn safetensors(self) -> &'static [u8] {
-        match self {
-            #[cfg(feature = "grey32")]
-            Pretrained::Grey32 => flowood_model_grey32::SAFETENSORS,
-        }
+        self.files().safetensors
     }
 
     /// The model's card (Markdown): data, augmentation, architecture, training, held-out
     /// bits/dim and the command that retrains it.
     pub fn card(self) -> &'static str {
-        match self {
-            #[cfg(feature = "grey32")]
-            Pretrained::Grey32 => flowood_model_grey32::CARD,
-        }
-    }
-
-    fn config_json(self) -> &'static str {
-        match self {
-            #[cfg(feature = "grey32")]
-            Pretrained::Grey32 => flowood_model_grey32::CONFIG_JSON,
-        }
+        self.files().card
     }
 
     /// The model's architecture.
     pub fn config(self) -> Result<GlowConfig, PretrainedError> {
-        serde_json::from_str(self.config_json()).map_err(|e| PretrainedError::Config {
+        serde_json::from_str(self.files().config_json).map_err(|e| PretrainedError::Config {
             name: self.name(),
             reason: e.to_string(),
         })
@@ -83,7 +116,6 @@ impl Pretrained {
         Ok(glow.import_safetensors_bytes(self.safetensors().to_vec(), Path::new(&origin))?)
     }
 }
-
 impl fmt::Display for Pretrained {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
