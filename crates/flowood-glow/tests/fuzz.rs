@@ -9,22 +9,12 @@ mod common;
 use std::path::Path;
 
 use burn::tensor::Device;
-use common::{images, tiny};
-use flowood_glow::{CHECKSUM_KEY, Glow, GlowConfig, GlowError, PriorKind, config_path};
+use common::{images, saved_tiny};
+use flowood_glow::{CHECKSUM_KEY, Glow, GlowConfig, GlowError, config_path};
 use flowood_host::fuzz::{Campaign, CountingAllocator, fuzz_file};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
-
-/// A trained-looking tiny model (data-initialised), saved in `dir` as `model.bpk`.
-fn saved(dir: &Path) -> (Glow, std::path::PathBuf) {
-    let device = Device::flex();
-    let glow = tiny(PriorKind::ActNormGaussian).init(&device, 7).unwrap();
-    let glow = glow.initialize(&[images(16, 1, &device)]).unwrap();
-    let path = dir.join("model.bpk");
-    glow.save(&path).unwrap();
-    (glow, path)
-}
 
 /// Scores a few images with a model that loaded (the weights' bytes, as the output size).
 fn scored(glow: Result<Glow, GlowError>) -> Result<usize, String> {
@@ -60,7 +50,7 @@ fn assert_clean(campaign: &Campaign) {
 #[test]
 fn burnpack_weights_survive_mutation() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, path) = saved(dir.path());
+    let (_, path) = saved_tiny(dir.path(), 7);
     // Without the checksum (files saved before it existed), the weights reach the parser.
     let json = std::fs::read_to_string(config_path(&path)).unwrap();
     let mut config: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -75,7 +65,7 @@ fn burnpack_weights_survive_mutation() {
 #[test]
 fn model_json_survives_mutation() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, path) = saved(dir.path());
+    let (_, path) = saved_tiny(dir.path(), 7);
     let seed = std::fs::read(config_path(&path)).unwrap();
     assert_clean(&campaign(
         "model.json",
@@ -90,7 +80,7 @@ fn model_json_survives_mutation() {
 #[test]
 fn safetensors_survive_mutation() {
     let dir = tempfile::tempdir().unwrap();
-    let (glow, _) = saved(dir.path());
+    let (glow, _) = saved_tiny(dir.path(), 7);
     let path = dir.path().join("model.safetensors");
     glow.export_safetensors(&path).unwrap();
     let seed = std::fs::read(&path).unwrap();

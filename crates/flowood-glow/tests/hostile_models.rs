@@ -3,21 +3,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use common::{images, tiny};
+use common::{saved_tiny, tiny};
 use flowood_glow::{CHECKSUM_KEY, Glow, GlowConfig, GlowError, PriorKind, config_path};
-
-fn saved_tiny(dir: &Path) -> (Glow, std::path::PathBuf) {
-    let device = Device::flex();
-    let glow = tiny(PriorKind::ActNormGaussian).init(&device, 3).unwrap();
-    let glow = glow.initialize(&[images(16, 1, &device)]).unwrap();
-    let path = dir.join("model.bpk");
-    glow.save(&path).unwrap();
-    (glow, path)
-}
 
 fn int_param(values: Vec<i64>) -> Param<Tensor<1, Int>> {
     let n = values.len();
@@ -118,7 +107,7 @@ fn an_absurd_sample_count_is_an_error() {
 #[test]
 fn a_model_json_with_absurd_sizes_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, path) = saved_tiny(dir.path());
+    let (_, path) = saved_tiny(dir.path(), 3);
     let json = std::fs::read_to_string(config_path(&path)).unwrap();
     let json = json.replace("\"levels\": 2", "\"levels\": 4294967297");
     std::fs::write(config_path(&path), json).unwrap();
@@ -145,7 +134,7 @@ type Corruption = Box<dyn Fn(&mut Glow)>;
 #[test]
 fn loaded_weights_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let (glow, _) = saved_tiny(dir.path());
+    let (glow, _) = saved_tiny(dir.path(), 3);
     let c = glow.scales[0].steps[0].invconv.sign.dims()[0];
     let cases: Vec<(Corruption, &str, &str)> = vec![
         (
@@ -188,7 +177,7 @@ fn loaded_weights_are_checked() {
 #[test]
 fn the_checksum_catches_corrupt_and_mismatched_files() {
     let dir = tempfile::tempdir().unwrap();
-    let (glow, path) = saved_tiny(dir.path());
+    let (glow, path) = saved_tiny(dir.path(), 3);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(config_path(&path)).unwrap()).unwrap();
     let recorded = json[CHECKSUM_KEY].as_u64().unwrap();
@@ -217,7 +206,7 @@ fn the_checksum_catches_corrupt_and_mismatched_files() {
 #[test]
 fn imported_safetensors_weights_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let (glow, _) = saved_tiny(dir.path());
+    let (glow, _) = saved_tiny(dir.path(), 3);
     let c = glow.scales[0].steps[0].invconv.sign.dims()[0];
     let mut bad = glow.clone();
     // An index past the channels made the first forward pass panic inside the backend.
@@ -233,7 +222,7 @@ fn imported_safetensors_weights_are_checked() {
 #[test]
 fn a_burnpack_header_declaring_more_metadata_than_the_file_holds_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, path) = saved_tiny(dir.path());
+    let (_, path) = saved_tiny(dir.path(), 3);
     let mut bytes = std::fs::read(&path).unwrap();
     // Bytes 6..10 hold the metadata size; Burn allocated what they declare before reading.
     bytes[6..10].copy_from_slice(&(64u32 << 20).to_le_bytes());

@@ -1,8 +1,10 @@
 //! The tiny model and inputs shared by the Glow test binaries.
 
+use std::path::{Path, PathBuf};
+
 use burn::tensor::{Device, Tensor};
 use flowood_flows::testing::random_batch;
-use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
+use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
 
 /// The small test configuration: 1x8x8, L = 2, K = 3, hidden 8.
 pub fn tiny(prior: PriorKind) -> GlowConfig {
@@ -20,4 +22,17 @@ pub fn tiny(prior: PriorKind) -> GlowConfig {
 /// `n` 1x8x8 images of uniform values in the model's input range.
 pub fn images(n: usize, seed: u64, device: &Device) -> Tensor<4> {
     random_batch([n, 1, 8, 8], seed, 0.0, device)
+}
+
+/// A data-initialised tiny model (weights from `seed`), saved in `dir` as `model.bpk`.
+#[allow(dead_code)] // used by the binaries that load saved files
+pub fn saved_tiny(dir: &Path, seed: u64) -> (Glow, PathBuf) {
+    let device = Device::flex();
+    let glow = tiny(PriorKind::ActNormGaussian)
+        .init(&device, seed)
+        .unwrap();
+    let glow = glow.initialize(&[images(16, 1, &device)]).unwrap();
+    let path = dir.join("model.bpk");
+    glow.save(&path).unwrap();
+    (glow, path)
 }
