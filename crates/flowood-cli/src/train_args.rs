@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use clap::Args;
 use flowood::data::{DataSource, Photometric, ZoomOut};
+use flowood::objectives::ClassConditionalLoss;
+use flowood::pretrained::ModelSource;
 use flowood::train::TrainConfig;
 
 /// Data, optimisation and bookkeeping flags; their defaults are the library's
@@ -71,6 +73,22 @@ pub struct TrainArgs {
     /// on GPU devices). The largest count up to N that divides the batch size is used.
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Train the supervised variant on the labels of --data: a class-conditional head (one
+    /// Gaussian per class on the latents, zero-initialised) is added to the model, which then
+    /// scores the class mixture; the loss is the NLL under the true class plus the
+    /// wrong-class term against --general. The data must have labels.
+    #[arg(long)]
+    pub supervised: bool,
+    /// Weight lambda of the supervised wrong-class term.
+    #[arg(long, default_value_t = ClassConditionalLoss::default().lambda)]
+    pub wrong_class_lambda: f64,
+    /// Temperature T of the supervised wrong-class term.
+    #[arg(long, default_value_t = ClassConditionalLoss::default().temperature)]
+    pub wrong_class_temperature: f64,
+    /// The frozen general model (a model.bpk or `pretrained:NAME`) of the ratio objectives:
+    /// `finetune --outlier-loss ratio` and `--supervised`.
+    #[arg(long, value_parser = parse_arg::<ModelSource>)]
+    pub general: Option<ModelSource>,
     /// Continue from the latest checkpoint in --out, if there is one.
     #[arg(long)]
     pub resume: bool,

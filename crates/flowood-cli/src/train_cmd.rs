@@ -7,9 +7,11 @@ use flowood::data::{
     Augment, BatchConfig, Batcher, DataSource, ImageSet, Photometric, Prepare, Split, ZoomOut,
 };
 use flowood::glow::{Glow, GlowConfig};
-use flowood::objectives::{MarginLoss, OutlierLoss};
+use flowood::objectives::{ClassConditionalLoss, MarginLoss, OutlierLoss};
 use flowood::pretrained::ModelSource;
-use flowood::train::{MetricsRecord, Objective, TrainConfig, TrainData, TrainSummary, Trainer};
+use flowood::train::{
+    MetricsRecord, Objective, TrainConfig, TrainData, TrainError, TrainSummary, Trainer,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
@@ -36,9 +38,6 @@ pub struct FinetuneArgs {
     /// Add an outlier objective drawing one --general-data batch per step.
     #[arg(long, value_enum)]
     pub outlier_loss: Option<OutlierArg>,
-    /// The frozen general model of the ratio objective (a model.bpk or `pretrained:NAME`).
-    #[arg(long, value_parser = parse_arg::<ModelSource>)]
-    pub general: Option<ModelSource>,
     /// General-distribution data as KIND:PATH (training split).
     #[arg(long, value_parser = parse_arg::<DataSource>)]
     pub general_data: Option<DataSource>,
@@ -61,38 +60,29 @@ pub struct FinetuneArgs {
     pub margin: Option<f64>,
 }
 
-/// Trains a new model from scratch.
+/// Trains a new model from scratch (with `--supervised`, the supervised variant).
 pub fn train(device: &Device, model: &ModelArgs, args: &TrainArgs) -> Result<(), CliError> {
     let config = model.config();
     config.validate()?;
+    let objective = if args.supervised {
+        supervised(args, None)
+    } else {
+        Objective::Nll
+    };
+    let general = general_model(device, args, objective, &config)?;
     let data = training_data(args, &config, None)?;
-    let glow = config.init(device, args.seed)?;
-    let summary = fit(device, args, Objective::Nll, glow, None, &data)?;
+    let glow = with_head(config.init(device, args.seed)?, objective, &data)?;
+    let summary = fit(device, args, objective, glow, general.as_ref(), &data)?;
     report(&summary, args);
     Ok(())
 }
 
-/// Fine-tunes a saved model, optionally with an outlier objective.
+/// Fine-tunes a saved model, optionally with an outlier objective or supervised.
 pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Result<(), CliError> {
     let start = tune.from.load(device)?;
     let config = start.config.clone();
-    let objective = objective(tune, &config)?;
-    let general = match (&tune.general, objective) {
-        (Some(source), Objective::OutlierRatio(_)) => Some(source.load(device)?),
-        (None, Objective::OutlierRatio(_)) => {
-            return Err(CliError::Usage(
-                "--outlier-loss ratio needs --general MODEL".into(),
-            ));
-        }
-        _ => None,
-    };
-    if let Some(g) = &general
-        && g.config != config
-    {
-        return Err(CliError::Usage(
-            "--general must have the same architecture as --from".into(),
-        ));
-    }
+    let objective = objective(tune, args, &config)?;
+    let general = general_model(device, args, objective, &config)?;
     let data = training_data(
         args,
         &config,
@@ -104,19 +94,86 @@ pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Resul
                 (source, augment)
             }),
     )?;
+    let start = with_head(start, objective, &data)?;
     let summary = fit(device, args, objective, start, general.as_ref(), &data)?;
     report(&summary, args);
     Ok(())
 }
 
-fn objective(tune: &FinetuneArgs, config: &GlowConfig) -> Result<Objective, CliError> {
-    let objective = match tune.outlier_loss {
-        None => return Ok(Objective::Nll),
-        Some(OutlierArg::Ratio) => Objective::OutlierRatio(OutlierLoss {
-            lambda: tune.lambda,
-            temperature: tune.temperature,
-        }),
-        Some(OutlierArg::Margin) => Objective::Margin(match tune.margin {
+/// The frozen general model of `objective`, if it needs one; it must share the flow
+/// architecture of the trained model (`config`).
+fn general_model(
+    device: &Device,
+    args: &TrainArgs,
+    objective: Objective,
+    config: &GlowConfig,
+) -> Result<Option<Glow>, CliError> {
+    if !objective.uses_general_model() {
+        return Ok(None);
+    }
+    let Some(source) = &args.general else {
+        let flag = if objective.is_supervised() {
+            "--supervised"
+        } else {
+            "--outlier-loss ratio"
+        };
+        return Err(CliError::Usage(format!("{flag} needs --general MODEL")));
+    };
+    let general = source.load(device)?;
+    if general.config.flow() != config.flow() {
+        return Err(CliError::Usage(
+            "--general must have the same architecture as the trained model".into(),
+        ));
+    }
+    Ok(Some(general))
+}
+
+/// `model` with a zero class-conditional head for the classes of the training data, for the
+/// supervised objective (a model that has a head keeps it); otherwise `model` unchanged.
+fn with_head(model: Glow, objective: Objective, data: &TrainData) -> Result<Glow, CliError> {
+    if !objective.is_supervised() {
+        return Ok(model);
+    }
+    let set = data.train.set();
+    if set.labels().is_none() {
+        return Err(TrainError::NoLabels.into());
+    }
+    let classes = model.config.classes.unwrap_or(set.class_counts().len());
+    Ok(model.with_class_head(classes)?)
+}
+
+/// The objective of `--supervised`, with the outlier term `outlier` on general batches, if
+/// any.
+fn supervised(args: &TrainArgs, outlier: Option<OutlierLoss>) -> Objective {
+    Objective::Supervised {
+        wrong_class: ClassConditionalLoss {
+            lambda: args.wrong_class_lambda,
+            temperature: args.wrong_class_temperature,
+        },
+        outlier,
+    }
+}
+
+fn objective(
+    tune: &FinetuneArgs,
+    args: &TrainArgs,
+    config: &GlowConfig,
+) -> Result<Objective, CliError> {
+    let outlier = OutlierLoss {
+        lambda: tune.lambda,
+        temperature: tune.temperature,
+    };
+    let objective = match (tune.outlier_loss, args.supervised) {
+        (None, false) => return Ok(Objective::Nll),
+        (None, true) => return Ok(supervised(args, None)),
+        (Some(OutlierArg::Ratio), true) => supervised(args, Some(outlier)),
+        (Some(OutlierArg::Ratio), false) => Objective::OutlierRatio(outlier),
+        (Some(OutlierArg::Margin), true) => {
+            return Err(CliError::Usage(
+                "--supervised combines with --outlier-loss ratio only".into(),
+            ));
+        }
+        (Some(OutlierArg::Margin), false) => Objective::Margin(match tune.margin {
             Some(margin) => MarginLoss { margin },
             None => MarginLoss::per_dimension(config.dims()),
         }),

@@ -10,7 +10,7 @@ use flowood::data::data_dir;
 use flowood::glow::Glow;
 
 mod common;
-use common::{fashion, flowood, run_err, run_ok, tiny_train};
+use common::{digits, fashion, flowood, run_err, run_ok, tiny_train};
 
 /// The number printed right after `label` in `text`.
 fn number_after(text: &str, label: &str) -> f64 {
@@ -439,28 +439,6 @@ fn pretrained_models_are_taken_by_name_wherever_a_model_is() {
         &png,
     ]);
     assert!(err.contains("grey64") && err.contains("grey32"), "{err}");
-}
-
-/// The first `n` MNIST test images as an IDX file of another name (no labels beside it), and
-/// the same images as single PNG files in a folder.
-fn digits(dir: &Path, n: usize) -> (String, String) {
-    let mnist = data_dir().expect("set FLOWOOD_DATA").join("mnist");
-    let raw = std::fs::read(mnist.join("t10k-images-idx3-ubyte")).unwrap();
-    let mut idx = raw[..16 + n * 28 * 28].to_vec();
-    idx[4..8].copy_from_slice(&(n as u32).to_be_bytes());
-    let file = dir.join("digits.idx");
-    std::fs::write(&file, idx).unwrap();
-    let set = flowood::data::read_idx_images(&file).unwrap();
-    let folder = dir.join("new-images");
-    std::fs::create_dir(&folder).unwrap();
-    for i in 0..n {
-        let one = set.subset(&[i]).unwrap();
-        flowood::data::save_grid(&one, 1, 0, &folder.join(format!("digit-{i:02}.png"))).unwrap();
-    }
-    (
-        format!("idx:{}", file.display()),
-        format!("folder:{}", folder.display()),
-    )
 }
 
 #[test]

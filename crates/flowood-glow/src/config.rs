@@ -13,6 +13,8 @@ pub const MAX_IMAGE_SIZE: usize = 1024;
 pub const MAX_STEPS_PER_LEVEL: usize = 1024;
 /// Largest accepted number of hidden channels (the paper uses 512).
 pub const MAX_HIDDEN_CHANNELS: usize = 16384;
+/// Largest accepted number of classes of the class-conditional head (labels are `u16`).
+pub const MAX_CLASSES: usize = 1 << 16;
 /// Largest accepted number of weights (2^30: 4 GiB of f32, 12 GiB with Adamax's two moments).
 pub const MAX_PARAMETERS: usize = 1 << 30;
 
@@ -46,6 +48,12 @@ pub struct GlowConfig {
     pub coupling: CouplingKind,
     /// Prior on the per-scale latents.
     pub prior: PriorKind,
+    /// Number of classes of the class-conditional head (the supervised variant: one learned
+    /// diagonal Gaussian per class on the normalised latents, see [`crate::ClassHead`]);
+    /// `None` for the unsupervised model. Absent from the JSON of unsupervised models, so
+    /// files written before the head existed load unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<usize>,
 }
 
 impl GlowConfig {
@@ -59,6 +67,7 @@ impl GlowConfig {
             hidden_channels: 512,
             coupling: CouplingKind::Affine,
             prior: PriorKind::ActNormGaussian,
+            classes: None,
         }
     }
 
@@ -93,6 +102,7 @@ impl GlowConfig {
                 });
             }
         }
+        self.validate_classes()?;
         let factor = 1usize << self.levels;
         if factor > self.image_size || !self.image_size.is_multiple_of(factor) {
             return Err(GlowError::ImageSizeNotDivisible {
@@ -115,11 +125,46 @@ impl GlowConfig {
         }
     }
 
+    /// The class-conditional head needs between 1 and [`MAX_CLASSES`] classes and the
+    /// ActNorm-Gaussian prior, whose normalised latents it models.
+    fn validate_classes(&self) -> Result<(), GlowError> {
+        let Some(classes) = self.classes else {
+            return Ok(());
+        };
+        let reason = if classes == 0 || classes > MAX_CLASSES {
+            format!("must be between 1 and {MAX_CLASSES}, got {classes}")
+        } else if self.prior != PriorKind::ActNormGaussian {
+            "needs the ActNorm-Gaussian prior (the head models its normalised latents)".into()
+        } else {
+            return Ok(());
+        };
+        Err(GlowError::InvalidConfig {
+            field: "classes",
+            reason,
+        })
+    }
+
+    /// This architecture without the class-conditional head: the flow that a supervised
+    /// model shares with the unsupervised model it was fine-tuned from (and with a general
+    /// model, for ratios).
+    pub fn flow(&self) -> Self {
+        Self {
+            classes: None,
+            ..self.clone()
+        }
+    }
+
     /// The number of weights of the model, estimated from its largest parts (the coupling
-    /// networks' convolutions, the 1x1 convolutions and the priors), `None` on overflow.
+    /// networks' convolutions, the 1x1 convolutions, the priors and the class-conditional
+    /// head), `None` on overflow.
     pub fn parameter_estimate(&self) -> Option<usize> {
         let h = self.hidden_channels;
-        (0..self.levels).try_fold(0usize, |total, i| {
+        let head = self
+            .classes
+            .unwrap_or(0)
+            .checked_mul(self.dims())?
+            .checked_mul(2)?;
+        (0..self.levels).try_fold(head, |total, i| {
             let c = self.in_channels.checked_mul(4)?.checked_mul(1 << i)?;
             let net = h
                 .checked_mul(h)?
@@ -157,6 +202,14 @@ impl GlowConfig {
         } else {
             [c / 2, s, s]
         }
+    }
+
+    /// Where the flattened latent of scale `i` (0-based) starts among the `D` latent
+    /// dimensions (scales concatenated in order, each flattened `C, H, W`).
+    pub fn latent_offset(&self, i: usize) -> usize {
+        (0..i)
+            .map(|j| self.latent_shape(j).iter().product::<usize>())
+            .sum()
     }
 
     /// Shapes of all latents, first scale first.

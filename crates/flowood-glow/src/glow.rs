@@ -3,9 +3,10 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use flowood_flows::{host_tensor, normal_values};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
+use crate::class_head::{ClassHead, Mixture};
 use crate::config::GlowConfig;
 use crate::error::GlowError;
 use crate::likelihood::LogLikelihood;
@@ -21,10 +22,15 @@ pub const MAX_SAMPLE_VALUES: usize = 1 << 28;
 /// i < L) splits off half the channels as the latent `z_i`; the last scale keeps everything as
 /// `z_L`. Each latent is scored by its own prior, which gives the per-scale decomposition
 /// `log p(x) = sum_i lp_i`, `lp_i = F_i + A_i + N_i` (see [`LogLikelihood`]).
+///
+/// A supervised model (`config.classes`) also has a [`ClassHead`]: its density is the mixture
+/// of one Gaussian per class on the latents, decomposed per scale as that module describes.
 #[derive(Module, Debug)]
 pub struct Glow {
     /// The scales, first (finest) first.
     pub scales: Vec<GlowScale>,
+    /// The class-conditional head of a supervised model (`config.classes`), else `None`.
+    pub class_head: Option<ClassHead>,
     /// The architecture this model was built from.
     #[module(skip)]
     pub config: GlowConfig,
@@ -37,6 +43,8 @@ pub struct Encoded {
     pub log_likelihood: LogLikelihood,
     /// `z_1 .. z_L`, each `[B, C_i, H_i, W_i]` (before the prior's own transform).
     pub latents: Vec<Tensor<4>>,
+    /// `log p(x|c)` of every class, `[B, K]`, for a supervised model; `None` otherwise.
+    pub class_log_likelihoods: Option<Tensor<2>>,
 }
 
 impl GlowConfig {
@@ -48,15 +56,20 @@ impl GlowConfig {
         let scales = (0..self.levels)
             .map(|i| GlowScale::new(self, i, &mut rng, device))
             .collect::<Result<_, _>>()?;
+        let class_head = self
+            .classes
+            .map(|classes| ClassHead::new(classes, self.dims(), device));
         Ok(Glow {
             scales,
+            class_head,
             config: self.clone(),
         })
     }
 }
 
 impl Glow {
-    /// `log p(x)` of a batch `x: [B, C, H, W]` on the model's input scale, per scale.
+    /// `log p(x)` of a batch `x: [B, C, H, W]` on the model's input scale, per scale (for a
+    /// supervised model, the class mixture).
     pub fn log_likelihood(&self, x: Tensor<4>) -> Result<LogLikelihood, GlowError> {
         Ok(self.encode_with_likelihood(x)?.log_likelihood)
     }
@@ -72,7 +85,74 @@ impl Glow {
         let (_, outputs) = up_through(self.scales.iter(), x, |scale, h| {
             Ok(((), scale.forward(h)?))
         })?;
-        Ok(Encoded::new(outputs, self.config.dims()))
+        let (scales, latents): (Vec<_>, Vec<_>) =
+            outputs.into_iter().map(|o| (o.terms, o.latent)).unzip();
+        let (scales, class_log_likelihoods) = match &self.class_head {
+            None => (scales, None),
+            Some(head) => {
+                let normalized = self.normalized(&latents)?;
+                let offsets: Vec<usize> = (0..self.config.levels)
+                    .map(|i| self.config.latent_offset(i))
+                    .collect();
+                let Mixture {
+                    scales,
+                    class_log_likelihoods,
+                } = head.mix(scales, normalized, &offsets);
+                (scales, Some(class_log_likelihoods))
+            }
+        };
+        Ok(Encoded {
+            log_likelihood: LogLikelihood::from_scales(scales, self.config.dims()),
+            latents,
+            class_log_likelihoods,
+        })
+    }
+
+    /// Adds a zero class-conditional head for `classes` classes (the start of supervised
+    /// fine-tuning: the density is unchanged). A model that already has a head for `classes`
+    /// classes is returned unchanged; one with another number of classes is an error.
+    pub fn with_class_head(self, classes: usize) -> Result<Self, GlowError> {
+        match self.config.classes {
+            Some(k) if k == classes => return Ok(self),
+            Some(k) => {
+                return Err(GlowError::InvalidArgument {
+                    name: "classes",
+                    reason: format!("the model already has a head for {k} classes, not {classes}"),
+                });
+            }
+            None => {}
+        }
+        let config = GlowConfig {
+            classes: Some(classes),
+            ..self.config
+        };
+        config.validate()?;
+        let class_head = Some(ClassHead::new(classes, config.dims(), &self.device()));
+        Ok(Self {
+            class_head,
+            config,
+            ..self
+        })
+    }
+
+    /// The latents after their prior's ActNorm, each flattened to `[B, d_i]`: what the
+    /// class-conditional head models.
+    fn normalized(&self, latents: &[Tensor<4>]) -> Result<Vec<Tensor<2>>, GlowError> {
+        latents
+            .iter()
+            .zip(&self.scales)
+            .map(|(z, scale)| {
+                let u =
+                    scale
+                        .prior
+                        .normalize(z.clone())
+                        .ok_or_else(|| GlowError::InvalidConfig {
+                            field: "classes",
+                            reason: "needs the ActNorm-Gaussian prior".into(),
+                        })?;
+                Ok(u.flatten::<2>(1, 3))
+            })
+            .collect()
     }
 
     /// Maps latents (as from [`Glow::encode`]) back to images.
@@ -83,7 +163,8 @@ impl Glow {
 
     /// Draws `n` images with prior noise scaled by `temperature` (0.7 is customary).
     ///
-    /// Noise comes from the host RNG seeded with `seed`. At most [`MAX_SAMPLE_VALUES`] values
+    /// A supervised model draws each image's class uniformly, then its latents from that
+    /// class's Gaussian. Noise and classes come from host RNGs seeded with `seed`. At most [`MAX_SAMPLE_VALUES`] values
     /// are drawn per call.
     pub fn sample(&self, n: usize, temperature: f64, seed: u64) -> Result<Tensor<4>, GlowError> {
         if n == 0 {
@@ -110,6 +191,15 @@ impl Glow {
             });
         }
         let mut rng = StdRng::seed_from_u64(seed);
+        // Classes come from a stream of their own, so that the noise of a seed is the same
+        // with and without a head (a zero head samples exactly as the unsupervised model).
+        let mut class_rng = StdRng::seed_from_u64(seed.wrapping_add(1));
+        let classes: Vec<usize> = match &self.class_head {
+            Some(head) => (0..n)
+                .map(|_| class_rng.random_range(0..head.classes()))
+                .collect(),
+            None => Vec::new(),
+        };
         let device = self.device();
         let mut noise = |shape: [usize; 3]| {
             let [c, h, w] = shape;
@@ -120,7 +210,10 @@ impl Glow {
             )
         };
         Ok(self.generate(|i, kept| {
-            let eps = noise(self.config.latent_shape(i));
+            let mut eps = noise(self.config.latent_shape(i));
+            if let Some(head) = &self.class_head {
+                eps = head.sample(eps, self.config.latent_offset(i), &classes);
+            }
             self.scales[i].prior.sample(eps, kept)
         }))
     }
@@ -161,10 +254,7 @@ impl Glow {
         batches.iter().try_for_each(|b| self.check_input(b))?;
         let x = Tensor::cat(batches.to_vec(), 0);
         let (scales, _) = up_through(self.scales, x, GlowScale::initialize)?;
-        Ok(Self {
-            scales,
-            config: self.config,
-        })
+        Ok(Self { scales, ..self })
     }
 
     /// Whether data-dependent initialisation has run (it is saved with the model).
@@ -210,17 +300,6 @@ impl Glow {
             }
         }
         Ok(())
-    }
-}
-
-impl Encoded {
-    /// The log-likelihood and latents of the outputs of every scale, first scale first.
-    fn new(outputs: Vec<ScaleOutput>, dims: usize) -> Self {
-        let (scales, latents) = outputs.into_iter().map(|o| (o.terms, o.latent)).unzip();
-        Self {
-            log_likelihood: LogLikelihood::from_scales(scales, dims),
-            latents,
-        }
     }
 }
 

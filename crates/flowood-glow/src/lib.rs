@@ -29,11 +29,14 @@
 //!   `...coupling.net.out_logs`: the coupling network (PyTorch conv weight layout);
 //! - `priors.{i}.actnorm.{bias,log_scale,initialized}` (paper prior, `[1, C, H, W]`),
 //!   `priors.{i}.conv.{weight,bias}` (conditional split prior) or `priors.{i}.mean_logs`
-//!   (learned top prior).
+//!   (learned top prior);
+//! - `class_head.{means,log_stds}` (`[K, D]`, supervised models only): the per-class
+//!   Gaussians of [`ClassHead`] on the normalised latents, all scales concatenated in order.
 //!
 //! Integer tensors (`initialized`, `permutation`, `sign`) are buffers; all float tensors are
 //! trained. The configuration is stored as JSON in the metadata key [`CONFIG_METADATA_KEY`].
 
+mod class_head;
 mod config;
 mod error;
 mod glow;
@@ -43,8 +46,9 @@ mod prior;
 mod scale;
 mod weight_check;
 
+pub use class_head::ClassHead;
 pub use config::{
-    GlowConfig, MAX_HIDDEN_CHANNELS, MAX_IMAGE_SIZE, MAX_IN_CHANNELS, MAX_PARAMETERS,
+    GlowConfig, MAX_CLASSES, MAX_HIDDEN_CHANNELS, MAX_IMAGE_SIZE, MAX_IN_CHANNELS, MAX_PARAMETERS,
     MAX_STEPS_PER_LEVEL, PriorKind,
 };
 pub use error::GlowError;

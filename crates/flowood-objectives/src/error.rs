@@ -5,11 +5,6 @@ use thiserror::Error;
 /// An objective was asked for something the inputs cannot give.
 #[derive(Debug, Error)]
 pub enum ObjectiveError {
-    /// The class-conditional head needs the paper's ActNorm-Gaussian prior.
-    #[error(
-        "the class-conditional head needs the ActNorm-Gaussian prior (prior = act_norm_gaussian)"
-    )]
-    UnsupportedPrior,
     /// A label is not below the number of classes.
     #[error("label {label} out of range for {classes} classes")]
     LabelOutOfRange {
@@ -21,7 +16,4 @@ pub enum ObjectiveError {
     /// Tensor shapes do not fit together.
     #[error("shape mismatch: {0}")]
     Shape(String),
-    /// The model rejected its input.
-    #[error(transparent)]
-    Glow(#[from] flowood_glow::GlowError),
 }

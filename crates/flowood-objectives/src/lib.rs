@@ -11,7 +11,7 @@ mod margin;
 mod nll;
 mod outlier;
 
-pub use class_conditional::{ClassConditionalHead, ClassConditionalLoss};
+pub use class_conditional::ClassConditionalLoss;
 pub use error::ObjectiveError;
 pub use margin::MarginLoss;
 pub use nll::{bits_per_dim, nll_loss};

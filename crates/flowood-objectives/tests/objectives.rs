@@ -1,12 +1,10 @@
 //! Each objective against a value computed by hand (numbers from the formulas in docs/method.md,
 //! evaluated with Python's `math`).
 
-use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
 use flowood_objectives::{
-    ClassConditionalHead, ClassConditionalLoss, MarginLoss, ObjectiveError, OutlierLoss,
-    bits_per_dim, nll_loss,
+    ClassConditionalLoss, MarginLoss, ObjectiveError, OutlierLoss, bits_per_dim, nll_loss,
 };
 
 fn t1(values: &[f32], device: &Device) -> Tensor<1> {
@@ -28,6 +26,7 @@ fn nll_and_bits_per_dim_follow_the_definitions() {
         hidden_channels: 4,
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
+        classes: None,
     };
     let glow = config.init(&device, 0).unwrap();
     // A fresh model is the identity up to the coupling's sigmoid(2) scale on half the
@@ -68,39 +67,6 @@ fn margin_loss_pairs_images_and_clips_at_zero() {
     assert_eq!(MarginLoss::per_dimension(1024).margin, 1024.0);
 }
 
-fn head(device: &Device) -> ClassConditionalHead {
-    let mut head = ClassConditionalHead::new(2, 2, device);
-    head.means = Param::from_tensor(Tensor::from_data(
-        TensorData::new(vec![0.0f32, 0.0, 1.0, 1.0], [2, 2]),
-        device,
-    ));
-    head
-}
-
-#[test]
-fn class_conditional_densities_and_mixture() {
-    let device = Device::flex();
-    let u = Tensor::<2>::zeros([1, 2], &device);
-    let class_ll = head(&device).gaussian_log_density(u);
-    let values: Vec<f64> = class_ll
-        .clone()
-        .into_data()
-        .convert::<f64>()
-        .try_into_vec()
-        .unwrap();
-    let two_pi = (2.0 * std::f64::consts::PI).ln();
-    assert!(
-        (values[0] + two_pi).abs() < 1e-5,
-        "class 0 at its mean: -ln(2 pi)"
-    );
-    assert!(
-        (values[1] + two_pi + 1.0).abs() < 1e-5,
-        "class 1 one unit away per dim"
-    );
-    let mixture = scalar(ClassConditionalHead::log_likelihood(class_ll));
-    assert!((mixture - -2.2177625594510677).abs() < 1e-5);
-}
-
 #[test]
 fn class_conditional_loss_matches_hand_value() {
     let device = Device::flex();
@@ -126,27 +92,4 @@ fn class_conditional_loss_rejects_bad_labels() {
     ));
     let err = ClassConditionalLoss::default().loss(class_ll, &[0, 1], t1(&[0.0], &device), 1);
     assert!(matches!(err, Err(ObjectiveError::Shape(_))));
-}
-
-#[test]
-fn class_conditional_head_needs_the_paper_prior() {
-    let device = Device::flex();
-    let mut config = GlowConfig::small(1);
-    config.image_size = 8;
-    config.levels = 2;
-    config.steps_per_level = 1;
-    config.hidden_channels = 4;
-    let x = Tensor::<4>::zeros([2, 1, 8, 8], &device);
-    let glow = config.init(&device, 0).unwrap();
-    let head = ClassConditionalHead::new(3, 64, &device);
-    assert_eq!(
-        head.class_log_likelihoods(&glow, x.clone()).unwrap().dims(),
-        [2, 3]
-    );
-    config.prior = PriorKind::ConditionalSplit;
-    let glow = config.init(&device, 0).unwrap();
-    assert!(matches!(
-        head.class_log_likelihoods(&glow, x),
-        Err(ObjectiveError::UnsupportedPrior)
-    ));
 }

@@ -41,9 +41,11 @@ impl ScoringModel {
         Ok(self.glow.log_likelihood(x)?.to_host())
     }
 
-    /// Fails unless `general` has exactly this model's architecture (needed for ratios).
+    /// Fails unless `general` has exactly this model's flow architecture (needed for ratios,
+    /// which compare the models scale by scale); a class-conditional head of either model
+    /// does not count, since a supervised model is fine-tuned from an unsupervised one.
     pub fn check_same_architecture(&self, general: &ScoringModel) -> Result<(), ScoreError> {
-        if self.config() == general.config() {
+        if self.config().flow() == general.config().flow() {
             return Ok(());
         }
         Err(ScoreError::ArchitectureMismatch {

@@ -1,6 +1,6 @@
 //! Settings of a training run; every default is docs/method.md's.
 
-use flowood_objectives::{MarginLoss, OutlierLoss};
+use flowood_objectives::{ClassConditionalLoss, MarginLoss, OutlierLoss};
 use serde::{Deserialize, Serialize};
 
 use crate::adamax::AdamaxConfig;
@@ -19,13 +19,59 @@ pub enum Objective {
     /// NLL plus the Outlier Exposure margin loss on one general batch per step
     /// (docs/method.md: margin D, `MarginLoss::per_dimension`).
     Margin(MarginLoss),
+    /// The supervised variant (docs/method.md): a model with a class-conditional head
+    /// trained on the labels of the training data by the NLL under the true class plus the
+    /// wrong-class term against a frozen general model (`ClassConditionalLoss::default()`:
+    /// lambda 6000, T 1000), optionally plus the outlier loss's term on one general batch per
+    /// step, with the model's mixture `log p`.
+    Supervised {
+        /// The wrong-class term's weight and temperature.
+        wrong_class: ClassConditionalLoss,
+        /// The outlier term on general batches, if any.
+        outlier: Option<OutlierLoss>,
+    },
 }
 
 impl Objective {
-    /// Whether the objective draws general-distribution batches (and needs a general model
-    /// for the ratio).
+    /// Whether the objective draws general-distribution batches.
     pub fn uses_general_data(&self) -> bool {
-        !matches!(self, Self::Nll)
+        match self {
+            Self::Nll => false,
+            Self::OutlierRatio(_) | Self::Margin(_) => true,
+            Self::Supervised { outlier, .. } => outlier.is_some(),
+        }
+    }
+
+    /// Whether the objective needs a frozen general model.
+    pub fn uses_general_model(&self) -> bool {
+        matches!(self, Self::OutlierRatio(_) | Self::Supervised { .. })
+    }
+
+    /// Whether the objective trains on the labels of the training data.
+    pub fn is_supervised(&self) -> bool {
+        matches!(self, Self::Supervised { .. })
+    }
+
+    /// Every weight (must be finite, non-negative), temperature (finite, positive) and margin
+    /// (finite, non-negative) of the objective, by name.
+    fn numbers(&self) -> Vec<(&'static str, f64)> {
+        let outlier = |l: &OutlierLoss| [("lambda", l.lambda), ("temperature", l.temperature)];
+        match self {
+            Self::Nll => Vec::new(),
+            Self::OutlierRatio(l) => outlier(l).to_vec(),
+            Self::Margin(m) => vec![("margin", m.margin)],
+            Self::Supervised {
+                wrong_class,
+                outlier: general,
+            } => {
+                let mut numbers = vec![
+                    ("wrong_class_lambda", wrong_class.lambda),
+                    ("wrong_class_temperature", wrong_class.temperature),
+                ];
+                numbers.extend(general.iter().flat_map(outlier));
+                numbers
+            }
+        }
     }
 }
 
@@ -102,29 +148,16 @@ impl TrainConfig {
                 reason: "must be at least 1".into(),
             });
         }
-        let (lambda, temperature, margin) = match self.objective {
-            Objective::Nll => (0.0, 1.0, 0.0),
-            Objective::OutlierRatio(l) => (l.lambda, l.temperature, 0.0),
-            Objective::Margin(m) => (0.0, 1.0, m.margin),
-        };
-        let numbers = [
-            (
-                "learning_rate",
-                self.learning_rate,
-                self.learning_rate > 0.0,
-            ),
-            ("weight_decay", self.weight_decay, self.weight_decay >= 0.0),
-            ("lambda", lambda, lambda >= 0.0),
-            ("temperature", temperature, temperature > 0.0),
-            ("margin", margin, margin >= 0.0),
+        let mut numbers = vec![
+            ("learning_rate", self.learning_rate),
+            ("weight_decay", self.weight_decay),
         ];
-        for (name, value, in_range) in numbers {
+        numbers.extend(self.objective.numbers());
+        for (name, value) in numbers {
+            let positive = name == "learning_rate" || name.ends_with("temperature");
+            let in_range = if positive { value > 0.0 } else { value >= 0.0 };
             if !(value.is_finite() && in_range) {
-                let bound = if matches!(name, "learning_rate" | "temperature") {
-                    "positive"
-                } else {
-                    "non-negative"
-                };
+                let bound = if positive { "positive" } else { "non-negative" };
                 return Err(TrainError::InvalidSetting {
                     name,
                     reason: format!("must be finite and {bound}, got {value}"),

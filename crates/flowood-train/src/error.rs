@@ -13,6 +13,14 @@ pub enum TrainError {
     /// The data could not be read or batched.
     #[error(transparent)]
     Data(#[from] flowood_data::DataError),
+    /// An objective rejected its inputs (e.g. a label beyond the model's classes).
+    #[error(transparent)]
+    Objective(#[from] flowood_objectives::ObjectiveError),
+    /// The supervised objective was asked to train on data without labels.
+    #[error(
+        "the supervised objective trains on the labels of the training data, and this data has none (labelled sources: fashion-mnist, mnist, cifar10, cifar100, svhn, idx:IMAGES,LABELS, folder with one subfolder per class)"
+    )]
+    NoLabels,
     /// A setting is out of range.
     #[error("invalid training setting `{name}`: {reason}")]
     InvalidSetting {

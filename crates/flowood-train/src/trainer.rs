@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use flowood_data::Batcher;
+use flowood_data::{Batcher, HostBatch};
 use flowood_flows::to_host;
 use flowood_glow::Glow;
 
@@ -83,10 +83,11 @@ struct StepReport {
     learning_rate: f64,
 }
 
-/// One step's batches: the training batch on the autodiff device, the general batch (for
-/// the outlier objectives) on the plain device.
+/// One step's batches: the training batch on the autodiff device with its labels (if the
+/// set has them), the general batch (for the outlier objectives) on the plain device.
 struct StepBatch {
     x: Tensor<4>,
+    labels: Option<Vec<u16>>,
     general: Option<Tensor<4>>,
 }
 
@@ -142,6 +143,7 @@ impl Trainer {
             general.as_ref(),
             data.general.is_some(),
         )?;
+        loss.check_labels(&model, data.train.set())?;
         let _lock = RunLock::acquire(&self.out)?;
         let mut run = self.start(model, data, resume)?;
         let session = (Instant::now(), run.state.step);
@@ -259,23 +261,17 @@ impl Trainer {
         state: &mut TrainState,
         data: &TrainData,
     ) -> Result<StepBatch, TrainError> {
-        let autodiff = self.device.clone().autodiff();
-        let x = next_batch(
-            &data.train,
-            &mut state.epoch,
-            &mut state.next_batch,
-            &autodiff,
-        )?;
+        let mut train = next_batch(&data.train, &mut state.epoch, &mut state.next_batch)?;
+        let labels = train.labels.take();
+        let x = train.into_tensor(&self.device.clone().autodiff());
         let general = match &data.general {
-            Some(g) if self.config.objective.uses_general_data() => Some(next_batch(
-                g,
-                &mut state.general_epoch,
-                &mut state.general_next_batch,
-                &self.device,
-            )?),
+            Some(g) if self.config.objective.uses_general_data() => Some(
+                next_batch(g, &mut state.general_epoch, &mut state.general_next_batch)?
+                    .into_tensor(&self.device),
+            ),
             _ => None,
         };
-        Ok(StepBatch { x, general })
+        Ok(StepBatch { x, labels, general })
     }
 
     /// One optimiser step on `batch`, recorded in the metrics and reported.
@@ -330,17 +326,13 @@ impl Trainer {
     ) -> Result<(Glow, StepReport), TrainError> {
         let lr = self.config.learning_rate_at(state.step);
         let dims = model.config.dims() as f64;
-        let first = self.batch_pass(&model, loss, batch.x.clone(), batch.general.clone())?;
+        let first = self.batch_pass(&model, loss, &batch, None)?;
         let per_image: Vec<f64> = first.reports.concat();
         let pass = match batch_verdict(&per_image) {
             BatchVerdict::AllFinite => first,
             BatchVerdict::FinitePart(keep) => {
                 state.recomputed_steps += 1;
-                let index = Tensor::<1, Int>::from_data(
-                    TensorData::new(keep.iter().map(|&i| i as i64).collect(), [keep.len()]),
-                    &batch.x.device(),
-                );
-                self.batch_pass(&model, loss, batch.x.select(0, index), batch.general)?
+                self.batch_pass(&model, loss, &batch, Some(&keep))?
             }
             BatchVerdict::Skip => {
                 state.skipped_steps += 1;
@@ -371,27 +363,53 @@ impl Trainer {
         Ok((optimizer.step(lr, model, pass.grads), report))
     }
 
-    /// Loss and gradients of one batch (and the general batch), cut into as many equal shards
-    /// as `threads` allows, one thread each; every shard reports its images' NLLs.
+    /// Loss and gradients of one batch (only the images `keep`, if given) and the general
+    /// batch, cut into as many equal shards as `threads` allows, one thread each; every shard
+    /// reports its images' NLLs.
     fn batch_pass(
         &self,
         model: &Glow,
         loss: &Loss<'_>,
-        x: Tensor<4>,
-        general_x: Option<Tensor<4>>,
+        batch: &StepBatch,
+        keep: Option<&[usize]>,
     ) -> Result<ParallelPass<Vec<f64>>, TrainError> {
+        let (x, labels) = match keep {
+            None => (batch.x.clone(), batch.labels.clone()),
+            Some(keep) => {
+                let index = Tensor::<1, Int>::from_data(
+                    TensorData::new(keep.iter().map(|&i| i as i64).collect(), [keep.len()]),
+                    &batch.x.device(),
+                );
+                let labels = batch
+                    .labels
+                    .as_ref()
+                    .map(|l| keep.iter().map(|&i| l[i]).collect());
+                (batch.x.clone().select(0, index), labels)
+            }
+        };
         let mut sizes = vec![x.dims()[0]];
-        sizes.extend(general_x.as_ref().map(|g| g.dims()[0]));
+        sizes.extend(batch.general.as_ref().map(|g| g.dims()[0]));
         let count = shard_count(self.config.threads, &sizes);
-        let general_shards: Vec<Option<Tensor<4>>> = match general_x {
-            Some(g) => g.chunk(count, 0).into_iter().map(Some).collect(),
+        let general_shards: Vec<Option<Tensor<4>>> = match &batch.general {
+            Some(g) => g.clone().chunk(count, 0).into_iter().map(Some).collect(),
             None => vec![None; count],
         };
-        let shards: Vec<_> = x.chunk(count, 0).into_iter().zip(general_shards).collect();
-        data_parallel(model, shards, |local, (x, general_x)| {
-            let nll = local.log_likelihood(x)?.nll();
-            let per_image = to_host(nll.clone());
-            Ok((loss.loss(local, nll, general_x)?, per_image))
+        let label_shards: Vec<Option<Vec<u16>>> = match labels {
+            Some(l) => l
+                .chunks(l.len() / count)
+                .map(|c| Some(c.to_vec()))
+                .collect(),
+            None => vec![None; count],
+        };
+        let shards: Vec<_> = x
+            .chunk(count, 0)
+            .into_iter()
+            .zip(label_shards)
+            .zip(general_shards)
+            .collect();
+        data_parallel(model, shards, |local, ((x, labels), general_x)| {
+            let pass = loss.loss(local, x, labels.as_deref(), general_x)?;
+            Ok((pass.loss, to_host(pass.nll)))
         })
     }
 
@@ -461,17 +479,16 @@ pub fn evaluate_bits_per_dim(
     Ok(sum / count as f64)
 }
 
-/// The next training batch, moving to the next epoch when one ends.
+/// The next batch, moving to the next epoch when one ends.
 fn next_batch(
     batcher: &Batcher,
     epoch: &mut u64,
     next: &mut usize,
-    device: &Device,
-) -> Result<Tensor<4>, TrainError> {
+) -> Result<HostBatch, TrainError> {
     for _ in 0..2 {
         if let Some(batch) = batcher.batch(*epoch, *next) {
             *next += 1;
-            return Ok(batch.into_tensor(device));
+            return Ok(batch);
         }
         *epoch += 1;
         *next = 0;

@@ -45,6 +45,7 @@ fn glow(device: &Device, seed: u64, init: &Tensor<4>) -> Glow {
         hidden_channels: 8,
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
+        classes: None,
     }
     .init(device, seed)
     .unwrap()

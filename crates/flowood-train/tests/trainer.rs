@@ -2,39 +2,18 @@
 //! bit-for-bit, it checkpoints atomically, the guard skips non-finite steps, and fine-tuning
 //! with the outlier loss leaves the general model untouched.
 
+mod common;
+
 use burn::module::Module;
 use burn::tensor::Device;
-use flowood_data::{Augment, BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist};
-use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
+use common::{images, tiny};
+use flowood_data::{Augment, BatchConfig, Batcher, Split};
+use flowood_glow::{Glow, GlowConfig};
 use flowood_objectives::OutlierLoss;
 use flowood_train::{BatchVerdict, batch_verdict};
 use flowood_train::{
     MetricsRecord, Objective, TrainConfig, TrainData, TrainError, Trainer, evaluate_bits_per_dim,
 };
-
-fn images(split: Split, n: usize) -> ImageSet {
-    let set = load_fashion_mnist(
-        data_dir().expect("set FLOWOOD_DATA").join("fashion-mnist"),
-        split,
-    )
-    .expect("run scripts/fetch-data.sh data");
-    set.subset(&(0..n).collect::<Vec<_>>())
-        .unwrap()
-        .resize_bilinear(32, 32)
-        .unwrap()
-}
-
-fn tiny() -> GlowConfig {
-    GlowConfig {
-        in_channels: 1,
-        image_size: 32,
-        levels: 2,
-        steps_per_level: 1,
-        hidden_channels: 8,
-        coupling: CouplingKind::Affine,
-        prior: PriorKind::ActNormGaussian,
-    }
-}
 
 fn config(max_steps: usize) -> TrainConfig {
     TrainConfig {

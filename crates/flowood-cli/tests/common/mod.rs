@@ -76,3 +76,26 @@ pub fn run_err<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
     assert!(!out.status.success());
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The first `n` MNIST test images as an IDX file of another name (no labels beside it), and
+/// the same images as single PNG files in a folder.
+#[allow(dead_code)] // used by cli.rs and supervised.rs, not failures.rs
+pub fn digits(dir: &Path, n: usize) -> (String, String) {
+    let mnist = data_dir().expect("set FLOWOOD_DATA").join("mnist");
+    let raw = std::fs::read(mnist.join("t10k-images-idx3-ubyte")).unwrap();
+    let mut idx = raw[..16 + n * 28 * 28].to_vec();
+    idx[4..8].copy_from_slice(&(n as u32).to_be_bytes());
+    let file = dir.join("digits.idx");
+    std::fs::write(&file, idx).unwrap();
+    let set = flowood::data::read_idx_images(&file).unwrap();
+    let folder = dir.join("new-images");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 0..n {
+        let one = set.subset(&[i]).unwrap();
+        flowood::data::save_grid(&one, 1, 0, &folder.join(format!("digit-{i:02}.png"))).unwrap();
+    }
+    (
+        format!("idx:{}", file.display()),
+        format!("folder:{}", folder.display()),
+    )
+}

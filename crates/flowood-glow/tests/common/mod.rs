@@ -16,6 +16,7 @@ pub fn tiny(prior: PriorKind) -> GlowConfig {
         hidden_channels: 8,
         coupling: CouplingKind::Affine,
         prior,
+        classes: None,
     }
 }
 

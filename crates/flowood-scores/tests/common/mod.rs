@@ -19,6 +19,7 @@ pub fn tiny_config() -> GlowConfig {
         hidden_channels: 8,
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
+        classes: None,
     }
 }
 
