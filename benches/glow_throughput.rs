@@ -16,6 +16,10 @@
 //! the work as in the CLI: training splits each batch into that many shards, scoring runs
 //! that many batches at once.
 //!
+//! `FLOWOOD_BENCH_SCALING=1` prints instead how the rates scale: every backend and
+//! configuration at 1, 2 and all threads, each with the batches of `FLOWOOD_BENCH_BATCHES`
+//! (default `16,64,256`), so that a user on a bigger machine can see what to expect.
+//!
 //! Each cell (backend, configuration, train or score) runs in a fresh process (this binary,
 //! started again with `FLOWOOD_BENCH_CELL` set), so that one cell's memory and compiled kernels
 //! do not flatter or burden the next. Peak memory (MiB): on GPU backends the largest amount
@@ -41,6 +45,10 @@ const WARMUP: usize = 2;
 const LEARNING_RATE: f64 = 5e-4;
 /// Set in the child process that measures one cell: `BACKEND:CONFIG:train|score`.
 const CELL_ENV: &str = "FLOWOOD_BENCH_CELL";
+/// Images per batch.
+const BATCH_ENV: &str = "FLOWOOD_BENCH_BATCH";
+/// Threads sharing the work.
+const THREADS_ENV: &str = "FLOWOOD_BENCH_THREADS";
 
 fn main() {
     // As the `flowood` binary does: glibc otherwise maps and unmaps every large buffer.
@@ -49,36 +57,68 @@ fn main() {
         run_cell(&cell);
         return;
     }
-    let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
     println!(
         "| backend | config | batch | threads | train images/s | train peak MiB | score images/s | score peak MiB |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for name in compiled_backends() {
-        if wanted
-            .as_ref()
-            .is_some_and(|w| !w.split(',').any(|b| b == name))
-        {
-            continue;
-        }
-        let device = match parse_device(name) {
-            Ok(device) => device,
-            Err(e) => {
-                println!("| {name} | - | - | - | {e} | | | |");
-                continue;
-            }
-        };
+    let scaling = std::env::var("FLOWOOD_BENCH_SCALING").is_ok_and(|v| v == "1");
+    for (name, device) in wanted_backends() {
         for key in config_keys() {
-            let train = measure_in_child(name, key, "train");
-            let score = measure_in_child(name, key, "score");
-            println!(
-                "| {name} | {} | {} | {} | {train} | {score} |",
-                config(key).0,
-                batch_size(),
-                threads(&device)
-            );
+            let settings = match scaling {
+                true => scaling_settings(&device),
+                false => vec![(batch_size(), threads(&device))],
+            };
+            for (batch, threads) in settings {
+                let train = measure_in_child(name, key, "train", batch, threads);
+                let score = measure_in_child(name, key, "score", batch, threads);
+                println!(
+                    "| {name} | {} | {batch} | {threads} | {train} | {score} |",
+                    config(key).0
+                );
+            }
         }
     }
+}
+
+/// The compiled backends `FLOWOOD_BENCH_BACKENDS` asks for (all by default) that start; a
+/// table row for each that does not.
+fn wanted_backends() -> Vec<(&'static str, Device)> {
+    let wanted = std::env::var("FLOWOOD_BENCH_BACKENDS").ok();
+    compiled_backends()
+        .into_iter()
+        .filter(|name| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| w.split(',').any(|b| b == *name))
+        })
+        .filter_map(|name| match parse_device(name) {
+            Ok(device) => Some((name, device)),
+            Err(e) => {
+                println!("| {name} | - | - | - | {e} | | | |");
+                None
+            }
+        })
+        .collect()
+}
+
+/// (batch, threads) of the scaling table: 1, 2 and all threads, each with every batch of
+/// `FLOWOOD_BENCH_BATCHES`.
+fn scaling_settings(device: &Device) -> Vec<(usize, usize)> {
+    let batches = std::env::var("FLOWOOD_BENCH_BATCHES").unwrap_or_else(|_| "16,64,256".into());
+    let batches: Vec<usize> = batches
+        .split(',')
+        .map(|b| match b.trim().parse() {
+            Ok(n) if n > 0 => n,
+            _ => panic!("FLOWOOD_BENCH_BATCHES must be positive integers, got {b:?}"),
+        })
+        .collect();
+    let mut thread_counts = vec![1, 2, default_threads(device)];
+    thread_counts.sort_unstable();
+    thread_counts.dedup();
+    thread_counts
+        .into_iter()
+        .flat_map(|t| batches.iter().map(move |&b| (b, t)))
+        .collect()
 }
 
 /// The configurations `FLOWOOD_BENCH_CONFIG` asks for.
@@ -97,11 +137,14 @@ fn config(key: &str) -> (&'static str, GlowConfig) {
     }
 }
 
-/// Runs one cell in a fresh process; its two table columns (images/s, peak MiB).
-fn measure_in_child(backend: &str, key: &str, kind: &str) -> String {
+/// Runs one cell in a fresh process with `batch` images per batch on `threads` threads; its
+/// two table columns (images/s, peak MiB).
+fn measure_in_child(backend: &str, key: &str, kind: &str, batch: usize, threads: usize) -> String {
     let exe = std::env::current_exe().expect("the benchmark knows its own path");
     let out = Command::new(exe)
         .env(CELL_ENV, format!("{backend}:{key}:{kind}"))
+        .env(BATCH_ENV, batch.to_string())
+        .env(THREADS_ENV, threads.to_string())
         .output()
         .expect("the benchmark can start itself");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -133,12 +176,12 @@ fn run_cell(cell: &str) {
 
 /// Training threads on `device`: `FLOWOOD_BENCH_THREADS`, else the CLI's default.
 fn threads(device: &Device) -> usize {
-    env_usize("FLOWOOD_BENCH_THREADS", default_threads(device))
+    env_usize(THREADS_ENV, default_threads(device))
 }
 
 /// Images per batch: `FLOWOOD_BENCH_BATCH`, else [`DEFAULT_BATCH`].
 fn batch_size() -> usize {
-    match env_usize("FLOWOOD_BENCH_BATCH", DEFAULT_BATCH) {
+    match env_usize(BATCH_ENV, DEFAULT_BATCH) {
         0 => panic!("FLOWOOD_BENCH_BATCH must be at least 1"),
         n => n,
     }

@@ -57,6 +57,22 @@ impl ActNorm {
         (x + self.bias.val()) * self.log_scale.val().exp()
     }
 
+    /// The per-channel map `exp(s) * (x + b)` as `scale * x + shift`, each `[C]`.
+    ///
+    /// A convolution followed by this ActNorm is then one convolution with its weights scaled
+    /// ([`SameConv::forward_affine`](crate::conv::SameConv::forward_affine)): one pass over the
+    /// output instead of three, and one activation fewer kept for the backward pass.
+    /// `None` for a per-element ActNorm, whose scale varies over space.
+    pub fn channel_affine(&self) -> Option<(Tensor<1>, Tensor<1>)> {
+        if !self.is_per_channel() {
+            return None;
+        }
+        let [_, c, _, _] = self.bias.dims();
+        let scale = self.log_scale.val().exp().reshape([c]);
+        let shift = self.bias.val().reshape([c]) * scale.clone();
+        Some((scale, shift))
+    }
+
     /// Fits `b` and `s` to `x`, then normalises it (for use inside coupling networks).
     pub fn initialize_normalize(self, x: Tensor<4>) -> (Self, Tensor<4>) {
         let layer = self.fit(x.clone());

@@ -57,13 +57,38 @@ impl SameConv {
 
     /// Applies the convolution (through [`same_conv`], see there why).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = same_conv(x, self.weight.val());
-        match &self.bias {
-            Some(bias) => {
-                let [c] = bias.dims();
-                y + bias.val().reshape([1, c, 1, 1])
-            }
-            None => y,
+        add_channel_bias(
+            same_conv(x, self.weight.val()),
+            self.bias.as_ref().map(Param::val),
+        )
+    }
+
+    /// `scale * conv(x) + shift` per output channel (`scale`, `shift`: `[C_out]`), with the
+    /// scale folded into the weights and the shift into the bias: the product and one bias
+    /// pass are the only work over the output, forward and backward.
+    pub fn forward_affine(
+        &self,
+        x: Tensor<4>,
+        scale: Tensor<1>,
+        shift: Option<Tensor<1>>,
+    ) -> Tensor<4> {
+        let [c_out, ..] = self.weight.dims();
+        let weight = self.weight.val() * scale.clone().reshape([c_out, 1, 1, 1]);
+        let bias = match (self.bias.as_ref().map(|b| b.val() * scale), shift) {
+            (Some(b), Some(t)) => Some(b + t),
+            (b, t) => b.or(t),
+        };
+        add_channel_bias(same_conv(x, weight), bias)
+    }
+}
+
+/// `y + bias` with `bias: [C]` broadcast over batch and space.
+fn add_channel_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+    match bias {
+        Some(bias) => {
+            let [c] = bias.dims();
+            y + bias.reshape([1, c, 1, 1])
         }
+        None => y,
     }
 }

@@ -63,9 +63,12 @@ impl CouplingNet {
     }
 
     /// Computes the network output for the conditioning half `xa`.
+    ///
+    /// Each ActNorm is folded into the convolution before it ([`ActNorm::channel_affine`]),
+    /// which gives the same function with fewer passes and less memory for autodiff.
     pub fn forward(&self, xa: Tensor<4>) -> Tensor<4> {
-        let h = relu(self.norm_in.normalize(self.conv_in.forward(xa)));
-        let h = relu(self.norm_hidden.normalize(self.conv_hidden.forward(h)));
+        let h = relu(conv_then_norm(&self.conv_in, &self.norm_in, xa));
+        let h = relu(conv_then_norm(&self.conv_hidden, &self.norm_hidden, h));
         self.output(h)
     }
 
@@ -84,12 +87,23 @@ impl CouplingNet {
         (net, out)
     }
 
+    /// `conv_out(h) * exp(3 logs)`, the scale folded into `conv_out`.
     fn output(&self, h: Tensor<4>) -> Tensor<4> {
+        let [_, c_out, _, _] = self.out_logs.dims();
         let scale = self
             .out_logs
             .val()
             .mul_scalar(OUTPUT_LOG_SCALE_FACTOR)
-            .exp();
-        self.conv_out.forward(h) * scale
+            .exp()
+            .reshape([c_out]);
+        self.conv_out.forward_affine(h, scale, None)
+    }
+}
+
+/// `norm(conv(x))` as one convolution; the ActNorms of a coupling network are per channel.
+fn conv_then_norm(conv: &SameConv, norm: &ActNorm, x: Tensor<4>) -> Tensor<4> {
+    match norm.channel_affine() {
+        Some((scale, shift)) => conv.forward_affine(x, scale, Some(shift)),
+        None => norm.normalize(conv.forward(x)),
     }
 }
