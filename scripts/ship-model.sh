@@ -2,23 +2,24 @@
 # Export a training run's latest checkpoint into models/NAME (safetensors + config JSON) and
 # write its model card (models/NAME/README.md) from what the run recorded and held-out checks.
 #
-#   bash scripts/ship-model.sh runs/general-grey32 grey32                       # general model
+#   bash scripts/ship-model.sh runs/general-grey32 grey32                       # general models
+#   bash scripts/ship-model.sh runs/general-rgb32 rgb32
 #   bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/fashion fashion32  # fine-tuned ones
 #   bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/fashion-outlier fashion32-outlier
 #
 # Held-out checks (never an OOD test set): general models, the mean bits/dim on the test tiles
-# of general-photos (photos never trained on) and on the last 2000 Fashion-MNIST *training*
-# images; Fashion-MNIST models, on those 2000 images (held out of their fine-tuning) and on
+# of general-photos (photos never trained on) and, for grey32, on the last 2000 Fashion-MNIST
+# *training* images; Fashion-MNIST models, on those 2000 images (held out of their fine-tuning) and on
 # Fashion-MNIST test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run="${1:?usage: ship-model.sh RUN_DIR NAME}"; name="${2:?usage: ship-model.sh RUN_DIR NAME}"
 case "$name" in
-  grey32) kind=general ;;
+  grey32|rgb32) kind=general ;;
   fashion32) kind=fashion; parent=grey32 ;;
   fashion32-outlier) kind=fashion; parent=fashion32 ;;
-  *) echo "unknown model name: $name (known: grey32, fashion32, fashion32-outlier)" >&2; exit 2 ;;
+  *) echo "unknown model name: $name (known: grey32, rgb32, fashion32, fashion32-outlier)" >&2; exit 2 ;;
 esac
 data="${FLOWOOD_DATA:-data}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flowood-target}"
@@ -34,12 +35,17 @@ mean_bpd() { # DATA [FLAGS]: the model's mean bits/dim on a data set
   "$flowood" score --model "$ckpt/model.bpk" --data "$1" "${@:2}" --out "$(mktemp)" \
     | grep -o 'mean bits/dim [0-9.]*' | tail -1 | cut -d' ' -f3
 }
-fashion_held_out=$(mean_bpd "fashion-mnist:$data/fashion-mnist" --validation 2000)
-if [ "$kind" = general ]; then
+if [ "$name" = rgb32 ]; then
   tiles=$(mean_bpd "photos:$data/general-photos")
+  fashion_held_out="n/a (colour)"
+  checks="| held-out bits/dim, test tiles of unseen photos | $tiles |"
+elif [ "$kind" = general ]; then
+  tiles=$(mean_bpd "photos:$data/general-photos")
+  fashion_held_out=$(mean_bpd "fashion-mnist:$data/fashion-mnist" --validation 2000)
   checks="| held-out bits/dim, test tiles of unseen photos | $tiles |
 | held-out bits/dim, last 2000 Fashion-MNIST training images | $fashion_held_out |"
 else
+  fashion_held_out=$(mean_bpd "fashion-mnist:$data/fashion-mnist" --validation 2000)
   fashion_test=$(mean_bpd "fashion-mnist:$data/fashion-mnist")
   checks="| held-out bits/dim, last 2000 Fashion-MNIST training images | $fashion_held_out |
 | bits/dim, Fashion-MNIST test | $fashion_test |"
@@ -89,7 +95,7 @@ general_data() {
   echo "three in four tiles shrunk by a factor in [0.25, 1] onto a black canvas, random translation"
   echo "up to 10% and horizontal flips. The photometric and zoom-out settings are those chosen for"
   echo "the 43-photo general set by the lowest bits/dim on held-out Fashion-MNIST *training* images"
-  echo "(docs/experiments.md); they were not chosen again for the 98 photos."
+  echo "(docs/experiments.md); they were not chosen again for the 98 photos$([ "$name" = rgb32 ] && echo ", nor for colour")."
 }
 fashion_data() {
   echo "Fashion-MNIST's training split, resized bilinearly to 32x32, but its last 2000 images (held out for the"

@@ -97,35 +97,38 @@ fn assert_card_states(p: Pretrained, label: &str, set: flowood::data::ImageSet) 
     );
 }
 
-/// `KIND:DIR` under the data directory, loaded at the pretrained models' 1x32x32.
-fn load(kind: &str, dir: &str, split: Split) -> flowood::data::ImageSet {
+/// `KIND:DIR` under the data directory, loaded at `channels`x32x32 (the pretrained models' size).
+fn load(kind: &str, dir: &str, split: Split, channels: usize) -> flowood::data::ImageSet {
     let source: DataSource = format!("{kind}:{}", data_dir().unwrap().join(dir).display())
         .parse()
         .unwrap();
-    let prepare = Prepare {
-        channels: 1,
-        size: 32,
-    };
+    let prepare = Prepare { channels, size: 32 };
     let loaded = source.load(split, prepare).unwrap();
     assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
     loaded.images
 }
 
 #[test]
-fn the_grey32_cards_held_out_bits_per_dim_is_recomputed_on_the_unseen_photos() {
-    let tiles = load("photos", "general-photos", Split::Test);
+fn the_general_cards_held_out_bits_per_dim_is_recomputed_on_the_unseen_photos() {
     let label = "held-out bits/dim, test tiles of unseen photos";
-    assert_card_states(Pretrained::Grey32, label, tiles);
+    for (p, channels) in [(Pretrained::Grey32, 1), (Pretrained::Rgb32, 3)] {
+        assert_eq!(p.config().unwrap().in_channels, channels, "{p}");
+        let tiles = load("photos", "general-photos", Split::Test, channels);
+        assert_card_states(p, label, tiles);
+    }
 }
 
 #[test]
 fn every_cards_held_out_fashion_mnist_bits_per_dim_is_recomputed() {
     // The last 2000 training images: held out of every model's training and fine-tuning.
-    let (_, held_out) = load("fashion-mnist", "fashion-mnist", Split::Train)
+    let (_, held_out) = load("fashion-mnist", "fashion-mnist", Split::Train, 1)
         .hold_out(2000)
         .unwrap();
     let label = "held-out bits/dim, last 2000 Fashion-MNIST training images";
-    for p in Pretrained::ALL {
+    let grey = Pretrained::ALL
+        .iter()
+        .filter(|p| p.config().unwrap().in_channels == 1);
+    for p in grey {
         assert_card_states(*p, label, held_out.clone());
     }
 }

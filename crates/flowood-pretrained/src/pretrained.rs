@@ -18,6 +18,9 @@ pub enum Pretrained {
     /// `p_general` of the likelihood ratio and the starting point of grey in-distribution models.
     #[cfg(feature = "grey32")]
     Grey32,
+    /// The general model for colour 3x32x32 images, trained on tiles of the same photographs.
+    #[cfg(feature = "rgb32")]
+    Rgb32,
     /// A Fashion-MNIST model (grey 32x32) fine-tuned from [`Pretrained::Grey32`]: the
     /// in-distribution model of the likelihood-ratio and final-scale scores.
     #[cfg(feature = "fashion32")]
@@ -40,6 +43,8 @@ impl Pretrained {
     pub const ALL: &'static [Pretrained] = &[
         #[cfg(feature = "grey32")]
         Pretrained::Grey32,
+        #[cfg(feature = "rgb32")]
+        Pretrained::Rgb32,
         #[cfg(feature = "fashion32")]
         Pretrained::Fashion32,
         #[cfg(feature = "fashion32-outlier")]
@@ -51,6 +56,8 @@ impl Pretrained {
         match self {
             #[cfg(feature = "grey32")]
             Pretrained::Grey32 => "grey32",
+            #[cfg(feature = "rgb32")]
+            Pretrained::Rgb32 => "rgb32",
             #[cfg(feature = "fashion32")]
             Pretrained::Fashion32 => "fashion32",
             #[cfg(feature = "fashion32-outlier")]
@@ -65,6 +72,12 @@ impl Pretrained {
                 safetensors: flowood_model_grey32::SAFETENSORS,
                 config_json: flowood_model_grey32::CONFIG_JSON,
                 card: flowood_model_grey32::CARD,
+            },
+            #[cfg(feature = "rgb32")]
+            Pretrained::Rgb32 => Files {
+                safetensors: flowood_model_rgb32::SAFETENSORS,
+                config_json: flowood_model_rgb32::CONFIG_JSON,
+                card: flowood_model_rgb32::CARD,
             },
             #[cfg(feature = "fashion32")]
             Pretrained::Fashion32 => Files {
