@@ -1,7 +1,7 @@
 //! Flags that choose the architecture of a new model.
 
 use clap::{Args, ValueEnum};
-use flowood::glow::{CouplingKind, GlowConfig, PriorKind};
+use flowood::glow::{Architecture, CouplingKind, GlowConfig, LOCAL_PATCH, PriorKind};
 
 /// A named architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -28,6 +28,17 @@ pub enum PriorArg {
     Paper,
     /// openai's conditional split prior.
     Conditional,
+}
+
+/// How the scales see the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// The usual convolutional Glow.
+    Conv,
+    /// One Glow shared by all non-overlapping tiles (`--patch`); log p is their sum.
+    Local,
+    /// Fully connected flow steps over each scale's flattened tensor.
+    Dense,
 }
 
 /// Architecture flags of `flowood train`.
@@ -57,6 +68,13 @@ pub struct ModelArgs {
     /// Prior on the latents.
     #[arg(long, value_enum, default_value = "paper")]
     pub prior: PriorArg,
+    /// Convolutional, local (per tile) or dense flow steps; with `dense`, `--hidden` is the
+    /// width of each coupling MLP.
+    #[arg(long, value_enum, default_value = "conv")]
+    pub model: ModelKind,
+    /// Tile side of `--model local`.
+    #[arg(long, default_value_t = LOCAL_PATCH)]
+    pub patch: usize,
 }
 
 impl ModelArgs {
@@ -78,6 +96,11 @@ impl ModelArgs {
             prior: match self.prior {
                 PriorArg::Paper => PriorKind::ActNormGaussian,
                 PriorArg::Conditional => PriorKind::ConditionalSplit,
+            },
+            architecture: match self.model {
+                ModelKind::Conv => Architecture::Conv,
+                ModelKind::Local => Architecture::Local { patch: self.patch },
+                ModelKind::Dense => Architecture::Dense,
             },
             ..base
         }

@@ -660,3 +660,34 @@ fn analyze_correlates_models_and_a_model_ranks_like_itself() {
     let err = run_err(analyze(std::slice::from_ref(&a)));
     assert!(err.contains("is not NAME=VALUE"), "{err}");
 }
+
+#[test]
+fn local_and_dense_models_train_record_their_architecture_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let (idx, _) = digits(dir.path(), 8);
+    for (model, expected) in [
+        ("local", serde_json::json!({"kind": "local", "patch": 8})),
+        ("dense", serde_json::json!({"kind": "dense"})),
+    ] {
+        let out = dir.path().join(model);
+        let mut args = tiny_train(&out, 2);
+        args.extend(["--model".into(), model.into()]);
+        run_ok(args);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap())
+                .unwrap();
+        assert_eq!(json["architecture"], expected, "{model}");
+        let model_path = out.join("model.bpk").display().to_string();
+        let report = out.join("score.csv").display().to_string();
+        score_against_itself(&model_path, &idx, &[], &report);
+        let rows = std::fs::read_to_string(&report).unwrap().lines().count();
+        assert_eq!(rows, 9, "{model}: header + 8 digits");
+    }
+    let mut bad = tiny_train(&dir.path().join("bad"), 2);
+    bad.extend(["--model", "local", "--patch", "6"].map(String::from));
+    let err = run_err(bad);
+    assert!(
+        err.starts_with("error:") && err.contains("patch 6"),
+        "{err}"
+    );
+}

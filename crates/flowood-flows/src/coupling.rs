@@ -53,15 +53,34 @@ impl Coupling {
         rng: &mut impl Rng,
         device: &Device,
     ) -> Result<Self, FlowError> {
+        let c_out = Self::net_outputs(channels, kind)?;
+        let net = CouplingNet::new(channels / 2, hidden, c_out, rng, device)?;
+        Ok(Self { net, kind })
+    }
+
+    /// A coupling over `[B, channels, 1, 1]` inputs (a flattened tensor) whose network is the
+    /// fully connected `channels/2 -> hidden -> hidden -> channels` ([`CouplingNet::dense`]).
+    pub fn dense(
+        channels: usize,
+        hidden: usize,
+        kind: CouplingKind,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<Self, FlowError> {
+        let c_out = Self::net_outputs(channels, kind)?;
+        let net = CouplingNet::dense(channels / 2, hidden, c_out, rng, device)?;
+        Ok(Self { net, kind })
+    }
+
+    /// Output channels of the network for a coupling over `channels` (which must be even).
+    fn net_outputs(channels: usize, kind: CouplingKind) -> Result<usize, FlowError> {
         if channels == 0 || !channels.is_multiple_of(2) {
             return Err(FlowError::OddChannels { channels });
         }
-        let c_out = match kind {
+        Ok(match kind {
             CouplingKind::Affine => channels,
             CouplingKind::Additive => channels / 2,
-        };
-        let net = CouplingNet::new(channels / 2, hidden, c_out, rng, device)?;
-        Ok(Self { net, kind })
+        })
     }
 
     /// Interprets the network output `h` according to the coupling kind.

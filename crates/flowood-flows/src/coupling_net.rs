@@ -12,13 +12,16 @@ use crate::param_init::trainable;
 
 /// Standard deviation of the hidden convolutions' initial weights (docs/method.md).
 const HIDDEN_INIT_STD: f64 = 0.05;
+/// Kernel side of the first and last convolutions of the convolutional network.
+const CONV_KERNEL: usize = 3;
 /// The output is multiplied by `exp(OUTPUT_LOG_SCALE_FACTOR * logs)`.
 const OUTPUT_LOG_SCALE_FACTOR: f64 = 3.0;
 
 /// conv3x3 -> ActNorm -> ReLU -> conv1x1 -> ActNorm -> ReLU -> zero-init conv3x3 `* exp(3 logs)`.
 ///
 /// The last convolution (weights and bias) and `logs` start at zero, so a fresh coupling
-/// is the identity map.
+/// is the identity map. With 1x1 kernels throughout ([`CouplingNet::dense`]) on a
+/// `[B, D, 1, 1]` input it is a fully connected network (the MLP of a dense flow step).
 #[derive(Module, Debug)]
 pub struct CouplingNet {
     /// 3x3, input -> hidden, no bias.
@@ -44,6 +47,30 @@ impl CouplingNet {
         rng: &mut impl Rng,
         device: &Device,
     ) -> Result<Self, FlowError> {
+        Self::with_kernel(c_in, hidden, c_out, CONV_KERNEL, rng, device)
+    }
+
+    /// The fully connected network `c_in -> hidden -> hidden -> c_out` (all kernels 1x1),
+    /// for inputs `[B, c_in, 1, 1]`.
+    pub fn dense(
+        c_in: usize,
+        hidden: usize,
+        c_out: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<Self, FlowError> {
+        Self::with_kernel(c_in, hidden, c_out, 1, rng, device)
+    }
+
+    /// The network with `kernel x kernel` first and last convolutions.
+    fn with_kernel(
+        c_in: usize,
+        hidden: usize,
+        c_out: usize,
+        kernel: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<Self, FlowError> {
         if hidden == 0 {
             return Err(FlowError::ZeroSize {
                 what: "coupling hidden channels",
@@ -53,11 +80,11 @@ impl CouplingNet {
             std: HIDDEN_INIT_STD,
         };
         Ok(Self {
-            conv_in: SameConv::new(c_in, hidden, 3, normal, rng, device),
+            conv_in: SameConv::new(c_in, hidden, kernel, normal, rng, device),
             norm_in: ActNorm::per_channel(hidden, device)?,
             conv_hidden: SameConv::new(hidden, hidden, 1, normal, rng, device),
             norm_hidden: ActNorm::per_channel(hidden, device)?,
-            conv_out: SameConv::new(hidden, c_out, 3, ConvInit::Zero, rng, device),
+            conv_out: SameConv::new(hidden, c_out, kernel, ConvInit::Zero, rng, device),
             out_logs: trainable(vec![0.0; c_out], [1, c_out, 1, 1], device),
         })
     }

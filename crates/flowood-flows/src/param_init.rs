@@ -18,10 +18,24 @@ pub fn trainable<const D: usize>(
     Param::from_tensor(host_tensor(values, shape, device))
 }
 
+/// A fixed float parameter holding `values`: saved with the model, never trained (it never
+/// requires a gradient, so no optimizer updates it).
+///
+/// The only float parameters of this kind are the orthogonal mixing matrices of dense flow
+/// steps ([`crate::OrthogonalMix`]); all other fixed state is integer ([`buffer`]).
+pub fn fixed<const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+    device: &Device,
+) -> Param<Tensor<D>> {
+    Param::from_tensor(host_tensor(values, shape, device)).set_require_grad(false)
+}
+
 /// An integer buffer: saved with the model, never trained.
 ///
 /// Fixed state (the LU permutation and signs, the ActNorm "initialised" marker) is stored as
-/// integer parameters, so every float parameter of a flowood model is trainable.
+/// integer parameters, so every float parameter of a flowood model but [`fixed`] ones is
+/// trainable.
 pub fn buffer<const D: usize>(
     values: Vec<i64>,
     shape: [usize; D],

@@ -4,8 +4,8 @@ use burn::tensor::{Device, Tensor};
 use flowood_flows::testing::perturb_parameters;
 use flowood_flows::testing::{max_abs_diff, random_batch};
 use flowood_flows::{
-    ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer, merge, split, squeeze,
-    unsqueeze,
+    ActNorm, Coupling, CouplingKind, DenseStep, FlowStep, InvConv1x1, InvertibleLayer,
+    OrthogonalMix, merge, split, squeeze, unsqueeze,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -83,6 +83,80 @@ fn a_sequence_of_layers_inverts() {
         .map(|_| FlowStep::new(4, 8, CouplingKind::Affine, &mut rng, &Device::flex()).unwrap())
         .collect();
     assert_inverts(steps, [3, 4, 4, 4]);
+}
+
+#[test]
+fn orthogonal_mix_inverts() {
+    let mut rng = StdRng::seed_from_u64(14);
+    let layer = OrthogonalMix::new(6, &mut rng, &Device::flex()).unwrap();
+    assert_inverts(layer, [3, 6, 4, 4]);
+}
+
+#[test]
+fn dense_coupling_inverts() {
+    for kind in [CouplingKind::Affine, CouplingKind::Additive] {
+        let mut rng = StdRng::seed_from_u64(15);
+        let layer = Coupling::dense(64, 8, kind, &mut rng, &Device::flex()).unwrap();
+        assert_inverts(layer, [3, 64, 1, 1]);
+    }
+}
+
+#[test]
+fn dense_step_inverts() {
+    let mut rng = StdRng::seed_from_u64(16);
+    let steps: Vec<DenseStep> = (0..2)
+        .map(|_| {
+            DenseStep::new(
+                [4, 4, 4],
+                8,
+                CouplingKind::Affine,
+                &mut rng,
+                &Device::flex(),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_inverts(steps, [3, 4, 4, 4]);
+}
+
+#[test]
+fn orthogonal_mix_is_orthogonal_and_stays_fixed_under_perturbation() {
+    let device = Device::flex();
+    let mut rng = StdRng::seed_from_u64(17);
+    let layer = OrthogonalMix::new(32, &mut rng, &device).unwrap();
+    let q = layer.weight.val();
+    let gram = q.clone().matmul(q.clone().transpose());
+    assert!(max_abs_diff(gram, Tensor::eye(32, &device)) < 1e-5);
+    let perturbed = perturb_parameters(layer, 0.1, 1);
+    assert_eq!(max_abs_diff(perturbed.weight.val(), q), 0.0);
+}
+
+#[test]
+fn dense_step_mixes_every_position_a_conv_step_only_its_neighbours() {
+    // Changing one pixel changes the whole output of a dense step, but only the 5x5
+    // neighbourhood (two 3x3 convolutions) of a conv step's coupling output.
+    let device = Device::flex();
+    let mut rng = StdRng::seed_from_u64(18);
+    let dense = DenseStep::new([2, 8, 8], 8, CouplingKind::Affine, &mut rng, &device).unwrap();
+    let conv = FlowStep::new(2, 8, CouplingKind::Affine, &mut rng, &device).unwrap();
+    let x = input([4, 2, 8, 8], 19, &device);
+    let (dense, _) = dense.initialize(x.clone());
+    let (conv, _) = conv.initialize(x.clone());
+    let (dense, conv) = (
+        perturb_parameters(dense, NOISE, 20),
+        perturb_parameters(conv, NOISE, 21),
+    );
+    let one = input([1, 2, 8, 8], 22, &device);
+    let nudged = one.clone().slice_assign(
+        [0..1, 0..2, 0..1, 0..1],
+        Tensor::ones([1, 2, 1, 1], &device),
+    );
+    let changed = |f: &dyn Fn(Tensor<4>) -> Tensor<4>| {
+        let diff = flowood_flows::to_host((f(one.clone()) - f(nudged.clone())).abs());
+        diff.iter().filter(|d| **d > 1e-7).count()
+    };
+    assert_eq!(changed(&|x| dense.forward(x).output), 2 * 8 * 8);
+    assert!(changed(&|x| conv.forward(x).output) < 2 * 8 * 8);
 }
 
 #[test]

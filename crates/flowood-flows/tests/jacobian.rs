@@ -9,7 +9,10 @@ use burn::tensor::{Device, FloatDType, Tensor};
 use flowood_flows::testing::perturb_parameters;
 use flowood_flows::testing::{numerical_logdet, random_batch, relative_diff};
 use flowood_flows::to_host;
-use flowood_flows::{ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer};
+use flowood_flows::{
+    ActNorm, Coupling, CouplingKind, DenseStep, FlowStep, InvConv1x1, InvertibleLayer,
+    OrthogonalMix,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -100,4 +103,18 @@ fn sequence_logdet() {
         .map(|_| FlowStep::new(4, 8, CouplingKind::Affine, &mut rng, &device()).unwrap())
         .collect();
     assert_logdet_matches(steps);
+}
+
+#[test]
+fn orthogonal_mix_logdet_is_zero_and_exact() {
+    let mut rng = StdRng::seed_from_u64(8);
+    assert_logdet_matches(OrthogonalMix::new(4, &mut rng, &device()).unwrap());
+}
+
+#[test]
+fn dense_step_logdet() {
+    for kind in [CouplingKind::Affine, CouplingKind::Additive] {
+        let mut rng = StdRng::seed_from_u64(9);
+        assert_logdet_matches(DenseStep::new([4, 4, 4], 8, kind, &mut rng, &device()).unwrap());
+    }
 }

@@ -31,6 +31,32 @@ pub enum PriorKind {
     ConditionalSplit,
 }
 
+/// How the scales of a Glow see the image (docs/method.md, "Local and dense Glow").
+///
+/// Stored in `model.json` as `{"kind": "conv"}`, `{"kind": "local", "patch": 8}` or
+/// `{"kind": "dense"}`; files written before it existed have no such field and are `Conv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Architecture {
+    /// The usual Glow: convolutional flow steps over the whole image.
+    #[default]
+    Conv,
+    /// One convolutional Glow shared by all non-overlapping `patch x patch` tiles of the image;
+    /// `log p(image)` is the sum over its tiles, so the model sees only local statistics.
+    Local {
+        /// Side of the square tiles; the image side must be a multiple of it, and it must be
+        /// divisible by `2^levels` (one squeeze per scale).
+        patch: usize,
+    },
+    /// The usual squeeze/split scales, but each scale's tensor flattened and passed through
+    /// fully connected flow steps ([`flowood_flows::DenseStep`]), whose coupling MLPs have
+    /// `hidden_channels` units per hidden layer.
+    Dense,
+}
+
+/// Tile side of the paper's local Glow.
+pub const LOCAL_PATCH: usize = 8;
+
 /// Architecture of a multiscale Glow (docs/method.md, "Architecture").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlowConfig {
@@ -54,6 +80,9 @@ pub struct GlowConfig {
     /// files written before the head existed load unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<usize>,
+    /// Convolutional, local (per tile) or dense flow steps.
+    #[serde(default)]
+    pub architecture: Architecture,
 }
 
 impl GlowConfig {
@@ -68,6 +97,7 @@ impl GlowConfig {
             coupling: CouplingKind::Affine,
             prior: PriorKind::ActNormGaussian,
             classes: None,
+            architecture: Architecture::Conv,
         }
     }
 
@@ -104,6 +134,19 @@ impl GlowConfig {
         }
         self.validate_classes()?;
         let factor = 1usize << self.levels;
+        if let Architecture::Local { patch } = self.architecture
+            && (patch == 0
+                || patch > self.image_size
+                || !self.image_size.is_multiple_of(patch)
+                || !patch.is_multiple_of(factor))
+        {
+            return Err(GlowError::PatchSize {
+                patch,
+                size: self.image_size,
+                levels: self.levels,
+                factor,
+            });
+        }
         if factor > self.image_size || !self.image_size.is_multiple_of(factor) {
             return Err(GlowError::ImageSizeNotDivisible {
                 size: self.image_size,
@@ -155,8 +198,8 @@ impl GlowConfig {
     }
 
     /// The number of weights of the model, estimated from its largest parts (the coupling
-    /// networks' convolutions, the 1x1 convolutions, the priors and the class-conditional
-    /// head), `None` on overflow.
+    /// networks, the channel mixings, the priors and the class-conditional head), `None` on
+    /// overflow.
     pub fn parameter_estimate(&self) -> Option<usize> {
         let h = self.hidden_channels;
         let head = self
@@ -166,10 +209,16 @@ impl GlowConfig {
             .checked_mul(2)?;
         (0..self.levels).try_fold(head, |total, i| {
             let c = self.in_channels.checked_mul(4)?.checked_mul(1 << i)?;
+            // A conv step mixes `c` channels with 3x3 kernels in and out; a dense step all
+            // `d` values of the scale, with 1x1 kernels.
+            let (mixed, taps) = match self.architecture {
+                Architecture::Dense => (c.checked_mul(self.scale_size(i).pow(2))?, 1),
+                _ => (c, 9),
+            };
             let net = h
                 .checked_mul(h)?
-                .checked_add(h.checked_mul(c)?.checked_mul(18)?)?;
-            let step = net.checked_add(c.checked_mul(c)?.checked_mul(2)?)?;
+                .checked_add(h.checked_mul(mixed)?.checked_mul(2 * taps)?)?;
+            let step = net.checked_add(mixed.checked_mul(mixed)?.checked_mul(2)?)?;
             let prior = c.checked_mul(self.scale_size(i).pow(2))?.checked_mul(2)?;
             total.checked_add(step.checked_mul(self.steps_per_level)?.checked_add(prior)?)
         })
@@ -186,15 +235,37 @@ impl GlowConfig {
         self.in_channels * 4 * (1 << i)
     }
 
-    /// Spatial size of scale `i` (0-based) after its squeeze.
-    pub fn scale_size(&self, i: usize) -> usize {
-        self.image_size >> (i + 1)
+    /// Side of the square the scales see: the tile of a local Glow, else the whole image.
+    pub fn flow_size(&self) -> usize {
+        match self.architecture {
+            Architecture::Local { patch } => patch,
+            Architecture::Conv | Architecture::Dense => self.image_size,
+        }
     }
 
-    /// Shape `[C, H, W]` of the latent `z_i` leaving scale `i` (0-based).
+    /// Tiles per image side: `image_size / patch` for a local Glow, else 1.
+    pub fn tiles_per_side(&self) -> usize {
+        self.image_size / self.flow_size()
+    }
+
+    /// Spatial size of scale `i` (0-based) after its squeeze (per tile for a local Glow).
+    pub fn scale_size(&self, i: usize) -> usize {
+        self.flow_size() >> (i + 1)
+    }
+
+    /// Shape `[C, H, W]` of the latent `z_i` leaving scale `i` (0-based), for the whole image
+    /// (a local Glow's tile latents laid out as their tiles are).
     ///
-    /// For RGB 32x32 and L = 3: 6x16x16, 12x8x8, 48x4x4.
+    /// For RGB 32x32 and L = 3: 6x16x16, 12x8x8, 48x4x4, whatever the architecture.
     pub fn latent_shape(&self, i: usize) -> [usize; 3] {
+        let [c, s, _] = self.prior_shape(i);
+        let side = s * self.tiles_per_side();
+        [c, side, side]
+    }
+
+    /// Shape `[C, H, W]` of what the prior of scale `i` scores: the latent of one tile for a
+    /// local Glow, else [`Self::latent_shape`].
+    pub fn prior_shape(&self, i: usize) -> [usize; 3] {
         let c = self.flow_channels(i);
         let s = self.scale_size(i);
         if i + 1 == self.levels {

@@ -37,6 +37,20 @@ pub enum GlowError {
         /// `2^levels`.
         factor: usize,
     },
+    /// A local Glow's tiles must cover the image exactly and be halved once per scale.
+    #[error(
+        "local Glow patch {patch} must divide the image size {size} and be divisible by 2^{levels} = {factor} (one squeeze per scale)"
+    )]
+    PatchSize {
+        /// Configured tile side.
+        patch: usize,
+        /// Configured image size.
+        size: usize,
+        /// Configured number of scales.
+        levels: usize,
+        /// `2^levels`.
+        factor: usize,
+    },
     /// A tensor handed to the model has the wrong shape.
     #[error("tensor `{tensor}` has shape {found:?}, expected {expected}")]
     Shape {

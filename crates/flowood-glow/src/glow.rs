@@ -11,6 +11,7 @@ use crate::config::GlowConfig;
 use crate::error::GlowError;
 use crate::likelihood::LogLikelihood;
 use crate::scale::{GlowScale, ScaleOutput};
+use crate::tiles::{from_tiles, terms_per_image, to_tiles};
 
 /// Most values (`n * C * H * W`) one [`Glow::sample`] call draws: 2^28, 1 GiB of f32, so that
 /// an absurd `n` is an error rather than an allocation failure.
@@ -25,6 +26,11 @@ pub const MAX_SAMPLE_VALUES: usize = 1 << 28;
 ///
 /// A supervised model (`config.classes`) also has a [`ClassHead`]: its density is the mixture
 /// of one Gaussian per class on the latents, decomposed per scale as that module describes.
+///
+/// A local Glow ([`crate::Architecture::Local`]) runs the scales on every tile of the image
+/// as one batch; each term of an image is then the sum of its tiles' terms, and its latents
+/// are its tiles' latents laid out as the tiles are. A dense Glow differs only inside the
+/// scales.
 #[derive(Module, Debug)]
 pub struct Glow {
     /// The scales, first (finest) first.
@@ -82,11 +88,14 @@ impl Glow {
     /// One forward pass giving both the log-likelihood and the latents.
     pub fn encode_with_likelihood(&self, x: Tensor<4>) -> Result<Encoded, GlowError> {
         self.check_input(&x)?;
-        let (_, outputs) = up_through(self.scales.iter(), x, |scale, h| {
+        let n = self.config.tiles_per_side();
+        let (_, outputs) = up_through(self.scales.iter(), to_tiles(x, n), |scale, h| {
             Ok(((), scale.forward(h)?))
         })?;
-        let (scales, latents): (Vec<_>, Vec<_>) =
-            outputs.into_iter().map(|o| (o.terms, o.latent)).unzip();
+        let (scales, latents): (Vec<_>, Vec<_>) = outputs
+            .into_iter()
+            .map(|o| (terms_per_image(o.terms, n), from_tiles(o.latent, n)))
+            .unzip();
         let (scales, class_log_likelihoods) = match &self.class_head {
             None => (scales, None),
             Some(head) => {
@@ -135,9 +144,10 @@ impl Glow {
         })
     }
 
-    /// The latents after their prior's ActNorm, each flattened to `[B, d_i]`: what the
-    /// class-conditional head models.
+    /// The latents after their prior's ActNorm (per tile for a local Glow), each flattened to
+    /// `[B, d_i]`: what the class-conditional head models.
     fn normalized(&self, latents: &[Tensor<4>]) -> Result<Vec<Tensor<2>>, GlowError> {
+        let n = self.config.tiles_per_side();
         latents
             .iter()
             .zip(&self.scales)
@@ -145,7 +155,8 @@ impl Glow {
                 let u =
                     scale
                         .prior
-                        .normalize(z.clone())
+                        .normalize(to_tiles(z.clone(), n))
+                        .map(|u| from_tiles(u, n))
                         .ok_or_else(|| GlowError::InvalidConfig {
                             field: "classes",
                             reason: "needs the ActNorm-Gaussian prior".into(),
@@ -158,7 +169,8 @@ impl Glow {
     /// Maps latents (as from [`Glow::encode`]) back to images.
     pub fn decode(&self, latents: &[Tensor<4>]) -> Result<Tensor<4>, GlowError> {
         self.check_latents(latents)?;
-        Ok(self.generate(|i, _| latents[i].clone()))
+        let n = self.config.tiles_per_side();
+        Ok(self.generate(|i, _| to_tiles(latents[i].clone(), n)))
     }
 
     /// Draws `n` images with prior noise scaled by `temperature` (0.7 is customary).
@@ -209,17 +221,19 @@ impl Glow {
                 &device,
             )
         };
+        let tiles = self.config.tiles_per_side();
         Ok(self.generate(|i, kept| {
             let mut eps = noise(self.config.latent_shape(i));
             if let Some(head) = &self.class_head {
                 eps = head.sample(eps, self.config.latent_offset(i), &classes);
             }
-            self.scales[i].prior.sample(eps, kept)
+            self.scales[i].prior.sample(to_tiles(eps, tiles), kept)
         }))
     }
 
-    /// Runs the scales backwards, last first; `latent(i, kept)` supplies `z_i` given the half
-    /// kept at scale i (`None` for the last scale, which keeps nothing).
+    /// Runs the scales backwards, last first; `latent(i, kept)` supplies `z_i` (per tile for a
+    /// local Glow) given the half kept at scale i (`None` for the last scale, which keeps
+    /// nothing). Returns the images.
     fn generate(
         &self,
         mut latent: impl FnMut(usize, Option<&Tensor<4>>) -> Tensor<4>,
@@ -233,7 +247,8 @@ impl Glow {
                 let z = latent(i, kept.as_ref());
                 Some(scale.inverse(z, kept))
             });
-        image.unwrap_or_else(|| unreachable!("a Glow has at least one scale"))
+        let tiles = image.unwrap_or_else(|| unreachable!("a Glow has at least one scale"));
+        from_tiles(tiles, self.config.tiles_per_side())
     }
 
     /// Data-dependent initialisation of every ActNorm from `batches` (about 10 batches of 64),
@@ -252,7 +267,10 @@ impl Glow {
             });
         }
         batches.iter().try_for_each(|b| self.check_input(b))?;
-        let x = Tensor::cat(batches.to_vec(), 0);
+        let x = to_tiles(
+            Tensor::cat(batches.to_vec(), 0),
+            self.config.tiles_per_side(),
+        );
         let (scales, _) = up_through(self.scales, x, GlowScale::initialize)?;
         Ok(Self { scales, ..self })
     }

@@ -27,14 +27,19 @@
 //! - `levels.{i}.steps.{k}.coupling.net.{conv_in,conv_hidden,conv_out}.{weight,bias}`,
 //!   `...coupling.net.{norm_in,norm_hidden}.{bias,log_scale,initialized}` and
 //!   `...coupling.net.out_logs`: the coupling network (PyTorch conv weight layout);
+//! - dense Glow only, in place of `steps`: `levels.{i}.dense_steps.{k}.actnorm.*` (`[1, D, 1, 1]`
+//!   for the scale's `D = C*H*W` values), `...dense_steps.{k}.mix.weight` (`[D, D]`, the fixed
+//!   orthogonal matrix, `y = Q x`) and `...dense_steps.{k}.coupling.net.*` as above with 1x1
+//!   kernels (a fully connected network);
 //! - `priors.{i}.actnorm.{bias,log_scale,initialized}` (paper prior, `[1, C, H, W]`),
 //!   `priors.{i}.conv.{weight,bias}` (conditional split prior) or `priors.{i}.mean_logs`
 //!   (learned top prior);
 //! - `class_head.{means,log_stds}` (`[K, D]`, supervised models only): the per-class
 //!   Gaussians of [`ClassHead`] on the normalised latents, all scales concatenated in order.
 //!
-//! Integer tensors (`initialized`, `permutation`, `sign`) are buffers; all float tensors are
-//! trained. The configuration is stored as JSON in the metadata key [`CONFIG_METADATA_KEY`].
+//! Integer tensors (`initialized`, `permutation`, `sign`) are buffers; all float tensors but
+//! the fixed `mix.weight` are trained. A local Glow has the tensor names of a convolutional
+//! Glow on one tile. The configuration is stored as JSON in the metadata key [`CONFIG_METADATA_KEY`].
 
 mod class_head;
 mod config;
@@ -44,12 +49,13 @@ mod likelihood;
 mod persist;
 mod prior;
 mod scale;
+mod tiles;
 mod weight_check;
 
 pub use class_head::ClassHead;
 pub use config::{
-    GlowConfig, MAX_CLASSES, MAX_HIDDEN_CHANNELS, MAX_IMAGE_SIZE, MAX_IN_CHANNELS, MAX_PARAMETERS,
-    MAX_STEPS_PER_LEVEL, PriorKind,
+    Architecture, GlowConfig, LOCAL_PATCH, MAX_CLASSES, MAX_HIDDEN_CHANNELS, MAX_IMAGE_SIZE,
+    MAX_IN_CHANNELS, MAX_PARAMETERS, MAX_STEPS_PER_LEVEL, PriorKind,
 };
 pub use error::GlowError;
 pub use flowood_flows::CouplingKind;

@@ -2,10 +2,12 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::{FlowStep, InvertibleLayer, merge, split, squeeze, unsqueeze};
+use flowood_flows::{
+    DenseStep, FlowOutput, FlowStep, InvertibleLayer, merge, split, squeeze, unsqueeze,
+};
 use rand::Rng;
 
-use crate::config::{GlowConfig, PriorKind};
+use crate::config::{Architecture, GlowConfig, PriorKind};
 use crate::error::GlowError;
 use crate::likelihood::ScaleTerms;
 use crate::prior::{PriorTerms, ScalePrior};
@@ -13,10 +15,16 @@ use crate::prior::{PriorTerms, ScalePrior};
 /// Scale i of a Glow: it squeezes its input, applies K flow steps (log-dets `F_i`), then (for
 /// i < L) splits off half the channels as the latent `z_i`, which its prior scores (`A_i`,
 /// `N_i`); the last scale keeps everything as `z_L`.
+///
+/// The K steps are convolutional ([`FlowStep`]s, in `steps`) or, in a dense Glow, fully
+/// connected ([`DenseStep`]s, in `dense_steps`); the other list is empty. Keeping them apart
+/// keeps the tensor names of convolutional models unchanged.
 #[derive(Module, Debug)]
 pub struct GlowScale {
-    /// The flow steps, applied first to last.
+    /// The convolutional flow steps, applied first to last (empty in a dense Glow).
     pub steps: Vec<FlowStep>,
+    /// The dense flow steps, applied first to last (empty unless the Glow is dense).
+    pub dense_steps: Vec<DenseStep>,
     /// The prior of the scale's latent.
     pub prior: ScalePrior,
     /// Whether the scale splits its output (every scale but the last).
@@ -44,10 +52,27 @@ impl GlowScale {
         device: &Device,
     ) -> Result<Self, GlowError> {
         let c = config.flow_channels(i);
-        let steps = (0..config.steps_per_level)
-            .map(|_| FlowStep::new(c, config.hidden_channels, config.coupling, rng, device))
-            .collect::<Result<_, _>>()?;
-        let shape = config.latent_shape(i);
+        let s = config.scale_size(i);
+        let (h, kind, k) = (
+            config.hidden_channels,
+            config.coupling,
+            config.steps_per_level,
+        );
+        let (steps, dense_steps) = match config.architecture {
+            Architecture::Dense => (
+                Vec::new(),
+                (0..k)
+                    .map(|_| DenseStep::new([c, s, s], h, kind, rng, device))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Architecture::Conv | Architecture::Local { .. } => (
+                (0..k)
+                    .map(|_| FlowStep::new(c, h, kind, rng, device))
+                    .collect::<Result<_, _>>()?,
+                Vec::new(),
+            ),
+        };
+        let shape = config.prior_shape(i);
         let splits = i + 1 < config.levels;
         let prior = match (config.prior, splits) {
             (PriorKind::ActNormGaussian, _) => ScalePrior::actnorm(shape, device)?,
@@ -58,6 +83,7 @@ impl GlowScale {
         };
         Ok(Self {
             steps,
+            dense_steps,
             prior,
             splits,
         })
@@ -65,7 +91,10 @@ impl GlowScale {
 
     /// Runs the scale on `h` (the input image or the previous scale's kept half).
     pub fn forward(&self, h: Tensor<4>) -> Result<ScaleOutput, GlowError> {
-        let flow = self.steps.forward(squeeze(h)?);
+        let flow = self
+            .steps
+            .forward(squeeze(h)?)
+            .then(|x| self.dense_steps.forward(x));
         let (latent, kept) = split_if(self.splits, flow.output);
         let prior = self.prior.terms(latent.clone(), kept.as_ref());
         Ok(ScaleOutput::new(flow.logdet, prior, latent, kept))
@@ -76,15 +105,18 @@ impl GlowScale {
     pub fn initialize(self, h: Tensor<4>) -> Result<(Self, ScaleOutput), GlowError> {
         let Self {
             steps,
+            dense_steps,
             prior,
             splits,
         } = self;
         let (steps, flow) = steps.initialize(squeeze(h)?);
+        let (dense_steps, flow): (_, FlowOutput) = flow.then_with(|x| dense_steps.initialize(x));
         let (latent, kept) = split_if(splits, flow.output);
         let (prior, terms) = prior.initialize(latent.clone(), kept.as_ref());
         let out = ScaleOutput::new(flow.logdet, terms, latent, kept);
         let scale = Self {
             steps,
+            dense_steps,
             prior,
             splits,
         };
@@ -97,7 +129,7 @@ impl GlowScale {
             Some(kept) => merge(z, kept),
             None => z,
         };
-        unsqueeze(self.steps.inverse(flow))
+        unsqueeze(self.steps.inverse(self.dense_steps.inverse(flow)))
     }
 
     /// Whether every ActNorm of the scale (steps and prior) has been initialised.
@@ -106,7 +138,9 @@ impl GlowScale {
             ScalePrior::ActNorm(a) => a.actnorm.is_initialized(),
             _ => true,
         };
-        prior_ready && self.steps.iter().all(|s| s.actnorm.is_initialized())
+        prior_ready
+            && self.steps.iter().all(|s| s.actnorm.is_initialized())
+            && self.dense_steps.iter().all(|s| s.actnorm.is_initialized())
     }
 }
 

@@ -2,11 +2,13 @@
 //!
 //! Every float must be finite, every LU permutation must be a permutation of `0..C` (an index
 //! out of range makes the backend panic, a repeated one makes the convolution singular), every
-//! sign must be +-1 (a zero sign makes it singular too) and every ActNorm `initialized` flag 0
-//! or 1. Shapes are checked by Burn when the record is applied.
+//! sign must be +-1 (a zero sign makes it singular too), every ActNorm `initialized` flag 0
+//! or 1, and every fixed mixing of a dense step orthogonal (its log-det is taken to be 0).
+//! Shapes are checked by Burn when the record is applied.
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Int, Tensor};
+use flowood_flows::to_host;
 
 use crate::glow::Glow;
 
@@ -19,6 +21,10 @@ impl Glow {
         check.failure
     }
 }
+
+/// Largest accepted `|Q Q^T - I|` entry of a mixing matrix: f32 rounding of a 3072x3072
+/// orthogonal matrix stays below 1e-5.
+const ORTHOGONALITY_TOLERANCE: f64 = 1e-3;
 
 #[derive(Default)]
 struct WeightCheck {
@@ -46,6 +52,13 @@ impl ModuleVisitor for WeightCheck {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if self
+            .path
+            .ends_with(&["mix".to_string(), "weight".to_string()])
+        {
+            let reason = not_orthogonal(param.val());
+            self.fail(reason);
+        }
         let values = param
             .val()
             .into_data()
@@ -82,6 +95,25 @@ impl ModuleVisitor for WeightCheck {
         };
         self.fail(reason);
     }
+}
+
+/// Why the square matrix `q` is not orthogonal (within [`ORTHOGONALITY_TOLERANCE`]), if
+/// it is not (non-finite values fail too).
+fn not_orthogonal<const D: usize>(q: Tensor<D>) -> Option<String> {
+    let [rows, cols] = q.dims()[..] else {
+        return Some(format!("expected a matrix, got shape {:?}", q.dims()));
+    };
+    if rows != cols {
+        return Some(format!("expected a square matrix, got {rows}x{cols}"));
+    }
+    let q: Tensor<2> = q.reshape([rows, cols]);
+    let eye = Tensor::<2>::eye(rows, &q.device());
+    let error = to_host((q.clone().matmul(q.transpose()) - eye).abs().max())
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN);
+    (error.is_nan() || error > ORTHOGONALITY_TOLERANCE)
+        .then(|| format!("the mixing matrix is not orthogonal: |Q Q^T - I| reaches {error}"))
 }
 
 /// Why `rows` is not a permutation of `0..rows.len()`, if it is not.

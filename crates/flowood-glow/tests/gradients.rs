@@ -5,7 +5,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use flowood_flows::host_tensor;
-use flowood_glow::{GlowConfig, PriorKind};
+use flowood_glow::{Architecture, GlowConfig, PriorKind};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -47,5 +47,38 @@ fn every_float_parameter_gets_a_gradient_after_init() {
             count.0,
             "{prior:?}: parameters without gradient"
         );
+    }
+}
+
+#[test]
+fn a_dense_glow_trains_everything_but_its_fixed_mixings() {
+    let device = Device::flex().autodiff();
+    let mut config = GlowConfig::small(1);
+    config.image_size = 8;
+    config.levels = 2;
+    config.steps_per_level = 2;
+    config.hidden_channels = 8;
+    config.architecture = Architecture::Dense;
+    let mut rng = StdRng::seed_from_u64(1);
+    let x = host_tensor(
+        (0..16 * 64).map(|_| rng.random_range(-0.5..0.5)).collect(),
+        [16, 1, 8, 8],
+        &device,
+    );
+    let glow = config
+        .init(&device, 0)
+        .unwrap()
+        .initialize(std::slice::from_ref(&x))
+        .unwrap();
+    let loss = glow.log_likelihood(x).unwrap().nll().mean();
+    let grads = GradientsParams::from_grads(loss.backward(), &glow);
+    let mut count = CountFloat(0);
+    glow.visit(&mut count);
+    let mixings = config.levels * config.steps_per_level;
+    assert_eq!(grads.len(), count.0 - mixings);
+    for scale in &glow.scales {
+        for step in &scale.dense_steps {
+            assert!(grads.get::<2>(step.mix.weight.id).is_none());
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! evaluated with Python's `math`).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
+use flowood_glow::{Architecture, CouplingKind, GlowConfig, PriorKind};
 use flowood_objectives::{
     ClassConditionalLoss, MarginLoss, ObjectiveError, OutlierLoss, bits_per_dim, nll_loss,
 };
@@ -27,6 +27,7 @@ fn nll_and_bits_per_dim_follow_the_definitions() {
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
         classes: None,
+        architecture: Architecture::Conv,
     };
     let glow = config.init(&device, 0).unwrap();
     // A fresh model is the identity up to the coupling's sigmoid(2) scale on half the

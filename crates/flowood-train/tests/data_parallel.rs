@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 use flowood_data::{
     BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist, load_mnist,
 };
-use flowood_glow::{CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
+use flowood_glow::{Architecture, CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
 use flowood_objectives::OutlierLoss;
 use flowood_train::{ParallelPass, data_parallel, shard_count};
 
@@ -46,6 +46,7 @@ fn glow(device: &Device, seed: u64, init: &Tensor<4>) -> Glow {
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
         classes: None,
+        architecture: Architecture::Conv,
     }
     .init(device, seed)
     .unwrap()

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
 use flowood_flows::testing::random_batch;
-use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
+use flowood_glow::{Architecture, CouplingKind, Glow, GlowConfig, PriorKind};
 
 /// The small test configuration: 1x8x8, L = 2, K = 3, hidden 8.
 pub fn tiny(prior: PriorKind) -> GlowConfig {
@@ -17,6 +17,7 @@ pub fn tiny(prior: PriorKind) -> GlowConfig {
         coupling: CouplingKind::Affine,
         prior,
         classes: None,
+        architecture: Architecture::Conv,
     }
 }
 

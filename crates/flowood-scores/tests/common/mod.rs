@@ -4,7 +4,7 @@
 
 use burn::tensor::Device;
 use flowood_flows::testing::perturb_parameters;
-use flowood_glow::{CouplingKind, Glow, GlowConfig, PriorKind};
+use flowood_glow::{Architecture, CouplingKind, Glow, GlowConfig, PriorKind};
 use flowood_scores::{Pixels, ScoreBatch};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -20,6 +20,7 @@ pub fn tiny_config() -> GlowConfig {
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
         classes: None,
+        architecture: Architecture::Conv,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Real Fashion-MNIST images and the tiny Glow shared by the training test binaries.
 
 use flowood_data::{ImageSet, Split, data_dir, load_fashion_mnist};
-use flowood_glow::{CouplingKind, GlowConfig, PriorKind};
+use flowood_glow::{Architecture, CouplingKind, GlowConfig, PriorKind};
 
 /// The first `n` images of Fashion-MNIST's `split` (with their labels), resized to 32x32.
 pub fn images(split: Split, n: usize) -> ImageSet {
@@ -27,5 +27,6 @@ pub fn tiny() -> GlowConfig {
         coupling: CouplingKind::Affine,
         prior: PriorKind::ActNormGaussian,
         classes: None,
+        architecture: Architecture::Conv,
     }
 }
