@@ -11,9 +11,18 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::{ConvOptions, PadMode};
 
 /// `y[b, o, p] = sum_c w[o, c] x[b, c, p]` at every pixel `p` (a 1x1 convolution).
+///
+/// A `[B, C, 1, 1]` input (the flattened tensors of dense flow steps) is one matrix product
+/// `x W^T` over the whole batch rather than `B` matrix-vector products.
 pub fn pointwise(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     let [b, c, h, wd] = x.dims();
     let [c_out, _] = w.dims();
+    if h * wd == 1 {
+        return x
+            .reshape([b, c])
+            .matmul(w.transpose())
+            .reshape([b, c_out, 1, 1]);
+    }
     if direct_conv_is_faster(&x) {
         let kernel = w.reshape([c_out, c, 1, 1]);
         conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))

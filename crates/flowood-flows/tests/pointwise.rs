@@ -30,25 +30,32 @@ fn reference(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
 
 /// (C_in, C_out, k): unfold path, shift path, pointwise path.
 const CASES: [(usize, usize, usize); 4] = [(2, 16, 3), (16, 4, 3), (8, 8, 1), (3, 5, 5)];
+/// Spatial sizes: a feature map, and the `1x1` of the flattened tensors of dense steps.
+const SIZES: [(usize, usize); 2] = [(6, 5), (1, 1)];
 
 #[test]
 fn values_match_conv2d_without_autodiff() {
     let device = Device::flex();
-    for (i, (c_in, c_out, k)) in CASES.into_iter().enumerate() {
-        let x = random([3, c_in, 6, 5], i as u64, &device);
-        let w = random([c_out, c_in, k, k], 10 + i as u64, &device);
-        let err = max_abs_diff(same_conv(x.clone(), w.clone()), reference(x, w));
-        assert!(err < 1e-4, "case {i}: {err}");
+    for (h, wd) in SIZES {
+        for (i, (c_in, c_out, k)) in CASES.into_iter().enumerate() {
+            let x = random([3, c_in, h, wd], i as u64, &device);
+            let w = random([c_out, c_in, k, k], 10 + i as u64, &device);
+            let err = max_abs_diff(same_conv(x.clone(), w.clone()), reference(x, w));
+            assert!(err < 1e-4, "case {i} at {h}x{wd}: {err}");
+        }
     }
 }
 
 #[test]
 fn values_and_gradients_match_conv2d_with_autodiff() {
     let device = Device::flex().autodiff();
-    for (i, (c_in, c_out, k)) in CASES.into_iter().enumerate() {
-        let x = random([3, c_in, 6, 5], i as u64, &device).require_grad();
+    for ((h, wd), (i, (c_in, c_out, k))) in SIZES
+        .into_iter()
+        .flat_map(|size| CASES.into_iter().enumerate().map(move |case| (size, case)))
+    {
+        let x = random([3, c_in, h, wd], i as u64, &device).require_grad();
         let w = random([c_out, c_in, k, k], 10 + i as u64, &device).require_grad();
-        let probe = random([3, c_out, 6, 5], 20 + i as u64, &device);
+        let probe = random([3, c_out, h, wd], 20 + i as u64, &device);
         let ours = same_conv(x.clone(), w.clone());
         let theirs = reference(x.clone(), w.clone());
         assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-4);
@@ -56,6 +63,9 @@ fn values_and_gradients_match_conv2d_with_autodiff() {
         let g_theirs = (theirs * probe).sum().backward();
         let dx = max_abs_diff(x.grad(&g_ours).unwrap(), x.grad(&g_theirs).unwrap());
         let dw = max_abs_diff(w.grad(&g_ours).unwrap(), w.grad(&g_theirs).unwrap());
-        assert!(dx < 1e-3 && dw < 1e-3, "case {i}: dx {dx}, dw {dw}");
+        assert!(
+            dx < 1e-3 && dw < 1e-3,
+            "case {i} at {h}x{wd}: dx {dx}, dw {dw}"
+        );
     }
 }

@@ -152,15 +152,14 @@ impl Glow {
             .iter()
             .zip(&self.scales)
             .map(|(z, scale)| {
-                let u =
-                    scale
-                        .prior
-                        .normalize(to_tiles(z.clone(), n))
-                        .map(|u| from_tiles(u, n))
-                        .ok_or_else(|| GlowError::InvalidConfig {
-                            field: "classes",
-                            reason: "needs the ActNorm-Gaussian prior".into(),
-                        })?;
+                let u = scale
+                    .prior
+                    .normalize(to_tiles(z.clone(), n))
+                    .map(|u| from_tiles(u, n))
+                    .ok_or_else(|| GlowError::InvalidConfig {
+                        field: "classes",
+                        reason: "needs the ActNorm-Gaussian prior".into(),
+                    })?;
                 Ok(u.flatten::<2>(1, 3))
             })
             .collect()
