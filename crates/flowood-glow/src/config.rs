@@ -33,8 +33,8 @@ pub enum PriorKind {
 
 /// How the scales of a Glow see the image (docs/method.md, "Local and dense Glow").
 ///
-/// Stored in `model.json` as `{"kind": "conv"}`, `{"kind": "local", "patch": 8}` or
-/// `{"kind": "dense"}`; files written before it existed have no such field and are `Conv`.
+/// Stored in `model.json` as `{"kind": "local", "patch": 8}` or `{"kind": "dense"}`; a
+/// convolutional model's file has no such field (as files written before it existed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Architecture {
@@ -52,6 +52,13 @@ pub enum Architecture {
     /// fully connected flow steps ([`flowood_flows::DenseStep`]), whose coupling MLPs have
     /// `hidden_channels` units per hidden layer.
     Dense,
+}
+
+impl Architecture {
+    /// Whether this is the usual convolutional Glow.
+    pub fn is_conv(&self) -> bool {
+        *self == Self::Conv
+    }
 }
 
 /// Tile side of the paper's local Glow.
@@ -80,8 +87,10 @@ pub struct GlowConfig {
     /// files written before the head existed load unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<usize>,
-    /// Convolutional, local (per tile) or dense flow steps.
-    #[serde(default)]
+    /// Convolutional, local (per tile) or dense flow steps. Absent from the JSON of
+    /// convolutional models, so their files (and safetensors metadata) are those written
+    /// before the field existed.
+    #[serde(default, skip_serializing_if = "Architecture::is_conv")]
     pub architecture: Architecture,
 }
 

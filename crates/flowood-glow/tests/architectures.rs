@@ -244,6 +244,12 @@ fn model_files_without_an_architecture_are_conv_glows() {
     let old: GlowConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(old.architecture, Architecture::Conv);
     old.validate().unwrap();
+    let shipped: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        serde_json::to_value(&old).unwrap(),
+        shipped,
+        "a conv model's JSON is unchanged"
+    );
     let written = serde_json::to_value(config(LOCAL)).unwrap();
     assert_eq!(
         written["architecture"],
