@@ -16,6 +16,9 @@
 //! the work as in the CLI: training splits each batch into that many shards, scoring runs
 //! that many batches at once.
 //!
+//! `FLOWOOD_BENCH_RECOMPUTE=1` trains with recomputed activations, as `flowood train
+//! --recompute` does (Burn's balanced gradient checkpointing: less memory, a little more work).
+//!
 //! `FLOWOOD_BENCH_SCALING=1` prints instead how the rates scale: every backend and
 //! configuration at 1, 2 and all threads, each with the batches of `FLOWOOD_BENCH_BATCHES`
 //! (default `16,64,256`), so that a user on a bigger machine can see what to expect.
@@ -221,7 +224,10 @@ fn train_images_per_second(
     steps: usize,
     threads: usize,
 ) -> Measured {
-    let device = device.clone().autodiff();
+    let device = match std::env::var("FLOWOOD_BENCH_RECOMPUTE").is_ok_and(|v| v == "1") {
+        true => device.clone().autodiff().gradient_checkpointing(),
+        false => device.clone().autodiff(),
+    };
     let mut glow = model(config, &device);
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);

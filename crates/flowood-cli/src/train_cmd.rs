@@ -290,6 +290,7 @@ fn fit(
         eval_batches: args.eval_batches,
         objective,
         threads: args.threads.unwrap_or_else(|| default_threads(device)),
+        recompute: args.recompute,
         ..TrainConfig::default()
     };
     let bar = progress_bar(max_steps, args.quiet);

@@ -108,6 +108,12 @@ pub struct TrainConfig {
     /// thread only by the order of floating-point sums.
     #[serde(default = "one_thread")]
     pub threads: usize,
+    /// Recompute the element-wise activations of a step in its backward pass instead of
+    /// keeping them (Burn's balanced gradient checkpointing): about half the memory of a
+    /// training step for a little more time, the same gradients. Not a defining setting: a
+    /// run may resume with it switched.
+    #[serde(default)]
+    pub recompute: bool,
 }
 
 fn one_thread() -> usize {
@@ -129,6 +135,7 @@ impl Default for TrainConfig {
             eval_batches: 0,
             objective: Objective::Nll,
             threads: 1,
+            recompute: false,
         }
     }
 }

@@ -53,7 +53,7 @@ where
 {
     let count = shards.len().max(1) as f64;
     let shard_pass = |shard: S| -> Result<(GradientsParams, f64, R), E> {
-        let local = model.valid().train();
+        let local = shard_copy(model);
         let (loss, report) = pass(&local, shard)?;
         let loss = loss.div_scalar(count);
         let value = loss.clone().into_scalar::<f64>();
@@ -77,4 +77,15 @@ where
         loss,
         reports,
     })
+}
+
+/// An autodiff copy of `model` with the same parameter ids and a graph of its own. A model on
+/// an autodiff device keeps that device and so its gradient-checkpointing strategy (`valid()`
+/// then `train()` would give the default strategy, and Burn refuses to mix two in one graph).
+fn shard_copy(model: &Glow) -> Glow {
+    let device = model.device();
+    match device.gradient_checkpointing_strategy() {
+        Some(_) => model.clone().fork(&device),
+        None => model.valid().train(),
+    }
 }

@@ -11,6 +11,7 @@ mod error;
 mod guard;
 mod loss;
 mod metrics;
+mod recompute;
 mod run_identity;
 mod run_lock;
 mod trainer;

@@ -7,6 +7,7 @@ use flowood_objectives::{ClassConditionalLoss, MarginLoss, ObjectiveError, Outli
 
 use crate::config::Objective;
 use crate::error::TrainError;
+use crate::recompute::tensor_on;
 
 /// The loss a run minimises, resolved from its [`Objective`].
 pub(crate) enum Loss<'a> {
@@ -102,7 +103,7 @@ impl<'a> Loss<'a> {
         labels: Option<&[u16]>,
         general_x: Option<Tensor<4>>,
     ) -> Result<BatchLoss, TrainError> {
-        let on_model = |g: &Tensor<4>| model.log_likelihood(g.clone().autodiff());
+        let on_model = |g: &Tensor<4>| model.log_likelihood(tensor_on(g.clone(), &model.device()));
         if let Self::Supervised {
             wrong_class,
             outlier,
@@ -112,7 +113,7 @@ impl<'a> Loss<'a> {
             let labels = labels.ok_or(TrainError::NoLabels)?;
             let mut batch = supervised(model, wrong_class, general, x, labels)?;
             if let (Some(outlier), Some(g)) = (outlier, general_x) {
-                let term = outlier.outlier_term(on_model(&g)?.total, frozen(general, g)?);
+                let term = outlier.outlier_term(on_model(&g)?.total, frozen(general, g, model)?);
                 batch.loss = batch.loss + term.mul_scalar(outlier.lambda);
             }
             return Ok(batch);
@@ -120,7 +121,7 @@ impl<'a> Loss<'a> {
         let nll = model.log_likelihood(x)?.nll();
         let loss = match (self, general_x) {
             (Self::OutlierRatio(loss, general), Some(g)) => {
-                loss.loss(nll.clone(), on_model(&g)?.total, frozen(general, g)?)
+                loss.loss(nll.clone(), on_model(&g)?.total, frozen(general, g, model)?)
             }
             (Self::Margin(loss), Some(g)) => {
                 nll.clone().mean() + loss.loss(nll.clone(), on_model(&g)?.nll())
@@ -141,7 +142,7 @@ fn supervised(
     labels: &[u16],
 ) -> Result<BatchLoss, TrainError> {
     let labels: Vec<i64> = labels.iter().map(|&l| i64::from(l)).collect();
-    let logp_general = frozen(general, x.clone().inner())?;
+    let logp_general = frozen(general, x.clone().inner(), model)?;
     let encoded = model.encode_with_likelihood(x)?;
     let class_ll = encoded
         .class_log_likelihoods
@@ -153,10 +154,10 @@ fn supervised(
     })
 }
 
-/// The frozen general model's `log p` of `g` (plain device), lifted to the autodiff device
-/// without a gradient.
-fn frozen(general: &Glow, g: Tensor<4>) -> Result<Tensor<1>, TrainError> {
-    Ok(Tensor::from_inner(general.log_likelihood(g)?.total))
+/// The frozen general model's `log p` of `g` (plain device), lifted to `model`'s autodiff
+/// device without a gradient.
+fn frozen(general: &Glow, g: Tensor<4>, model: &Glow) -> Result<Tensor<1>, TrainError> {
+    Ok(tensor_on(general.log_likelihood(g)?.total, &model.device()))
 }
 
 fn invalid(reason: &str) -> TrainError {

@@ -21,6 +21,7 @@ use crate::error::{TrainError, io_err};
 use crate::guard::{BatchVerdict, batch_verdict, gradients_finite};
 use crate::loss::Loss;
 use crate::metrics::{MetricsRecord, MetricsWriter};
+use crate::recompute::{autodiff_device, trainable_on};
 use crate::run_identity::{DataFingerprint, check_same_run};
 use crate::run_lock::RunLock;
 
@@ -194,10 +195,10 @@ impl Trainer {
                     data: Some(fingerprint),
                     ..r.state
                 };
-                (r.model.train(), r.optimizer, state)
+                (trainable_on(r.model, &self.autodiff()), r.optimizer, state)
             }
             None => (
-                self.initialized(model.train(), &data.train)?,
+                self.initialized(trainable_on(model, &self.autodiff()), &data.train)?,
                 optimizer_for(&self.config),
                 TrainState {
                     data: Some(fingerprint),
@@ -255,6 +256,11 @@ impl Trainer {
         Ok((run.model, summary))
     }
 
+    /// The autodiff device the model and the training batches live on.
+    fn autodiff(&self) -> Device {
+        autodiff_device(&self.device, self.config.recompute)
+    }
+
     /// The next training batch and, for the outlier objectives, the next general batch.
     fn next_batches(
         &self,
@@ -263,7 +269,7 @@ impl Trainer {
     ) -> Result<StepBatch, TrainError> {
         let mut train = next_batch(&data.train, &mut state.epoch, &mut state.next_batch)?;
         let labels = train.labels.take();
-        let x = train.into_tensor(&self.device.clone().autodiff());
+        let x = train.into_tensor(&self.autodiff());
         let general = match &data.general {
             Some(g) if self.config.objective.uses_general_data() => Some(
                 next_batch(g, &mut state.general_epoch, &mut state.general_next_batch)?

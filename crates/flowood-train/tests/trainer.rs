@@ -1,6 +1,7 @@
 //! The training loop on real Fashion-MNIST images with a tiny Glow: it learns, it resumes
-//! bit-for-bit, it checkpoints atomically, the guard skips non-finite steps, and fine-tuning
-//! with the outlier loss leaves the general model untouched.
+//! bit-for-bit, it checkpoints atomically, the guard skips non-finite steps, fine-tuning
+//! with the outlier loss leaves the general model untouched, and recomputing activations
+//! changes nothing but memory.
 
 mod common;
 
@@ -515,5 +516,53 @@ fn an_empty_test_set_is_an_error_not_zero_bits_per_dim() {
     let test = Batcher::new(empty, BatchConfig::eval(32));
     if let Ok(test) = test {
         assert!(evaluate_bits_per_dim(&model, &test, 0, &device).is_err());
+    }
+}
+
+#[test]
+fn recomputing_activations_gives_the_same_training() {
+    // NLL and the outlier loss (whose general batches must join the recomputing graph), each on
+    // two threads, with and without recomputation.
+    let device = Device::flex();
+    let data0 = data(2);
+    let init = data0.train.batch(0, 0).unwrap().into_tensor(&device);
+    let general = tiny()
+        .init(&device, 5)
+        .unwrap()
+        .initialize(std::slice::from_ref(&init))
+        .unwrap();
+    let data = TrainData {
+        general: Some(
+            Batcher::new(images(Split::Test, 128), BatchConfig::train(16, None, 1)).unwrap(),
+        ),
+        ..data0
+    };
+    let outlier = Objective::OutlierRatio(OutlierLoss {
+        lambda: 6000.0,
+        temperature: 1000.0,
+    });
+    for objective in [Objective::Nll, outlier] {
+        let run = |recompute| {
+            let dir = tempfile::tempdir().unwrap();
+            let config = TrainConfig {
+                objective,
+                threads: 2,
+                recompute,
+                ..config(3)
+            };
+            let (model, _) = Trainer::new(config, &device, dir.path())
+                .unwrap()
+                .fit(
+                    tiny().init(&device, 1).unwrap(),
+                    Some(&general),
+                    &data,
+                    false,
+                )
+                .unwrap();
+            weights(&model.valid())
+        };
+        let (kept, recomputed) = (run(false), run(true));
+        assert_ne!(recomputed, weights(&tiny().init(&device, 1).unwrap()));
+        assert_eq!(recomputed, kept, "{objective:?}");
     }
 }
