@@ -39,6 +39,25 @@ fn data(seed: u64) -> TrainData {
     }
 }
 
+/// An initialised tiny general model, and [`data`]`(seed)` with general batches (Fashion-MNIST
+/// test images) for the outlier loss.
+fn with_general(seed: u64, device: &Device) -> (Glow, TrainData) {
+    let data = data(seed);
+    let init = data.train.batch(0, 0).unwrap().into_tensor(device);
+    let general = tiny()
+        .init(device, 5)
+        .unwrap()
+        .initialize(std::slice::from_ref(&init))
+        .unwrap();
+    let general_batches =
+        Batcher::new(images(Split::Test, 128), BatchConfig::train(16, None, 1)).unwrap();
+    let data = TrainData {
+        general: Some(general_batches),
+        ..data
+    };
+    (general, data)
+}
+
 fn weights(model: &Glow) -> Vec<(String, Vec<u8>)> {
     flowood_flows::testing::parameter_bytes(model)
 }
@@ -222,20 +241,8 @@ fn batch_verdict_follows_the_quarter_rule() {
 #[test]
 fn outlier_fine_tuning_keeps_the_general_model_frozen() {
     let device = Device::flex();
-    let data0 = data(0);
-    let init = data0.train.batch(0, 0).unwrap().into_tensor(&device);
-    let general = tiny()
-        .init(&device, 5)
-        .unwrap()
-        .initialize(std::slice::from_ref(&init))
-        .unwrap();
+    let (general, data) = with_general(0, &device);
     let general_before = weights(&general);
-    let data = TrainData {
-        general: Some(
-            Batcher::new(images(Split::Test, 128), BatchConfig::train(16, None, 1)).unwrap(),
-        ),
-        ..data0
-    };
     let objective = Objective::OutlierRatio(OutlierLoss {
         lambda: 6000.0,
         temperature: 1000.0,
@@ -524,19 +531,7 @@ fn recomputing_activations_gives_the_same_training() {
     // NLL and the outlier loss (whose general batches must join the recomputing graph), each on
     // two threads, with and without recomputation.
     let device = Device::flex();
-    let data0 = data(2);
-    let init = data0.train.batch(0, 0).unwrap().into_tensor(&device);
-    let general = tiny()
-        .init(&device, 5)
-        .unwrap()
-        .initialize(std::slice::from_ref(&init))
-        .unwrap();
-    let data = TrainData {
-        general: Some(
-            Batcher::new(images(Split::Test, 128), BatchConfig::train(16, None, 1)).unwrap(),
-        ),
-        ..data0
-    };
+    let (general, data) = with_general(2, &device);
     let outlier = Objective::OutlierRatio(OutlierLoss {
         lambda: 6000.0,
         temperature: 1000.0,
