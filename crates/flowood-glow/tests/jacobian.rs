@@ -14,7 +14,7 @@ use flowood_flows::InvertibleLayer;
 use flowood_flows::testing::perturb_parameters;
 use flowood_flows::testing::{numerical_logdet, relative_diff};
 use flowood_flows::to_host;
-use flowood_glow::{Architecture, GlowConfig, PriorKind, ScalePrior};
+use flowood_glow::{Architecture, Glow, GlowConfig, PriorKind, ScalePrior};
 
 /// The f64 CPU device (configured once per process, before any tensor).
 fn f64_device() -> Device {
@@ -28,16 +28,27 @@ fn f64_device() -> Device {
         .clone()
 }
 
+/// A Glow of `config`, initialised on real images, its parameters moved off their initial
+/// values (where log-det bugs can hide).
+fn perturbed(config: GlowConfig, device: &Device) -> Glow {
+    let glow = config
+        .init(device, 1)
+        .unwrap()
+        .initialize(&[images(32, 2, device)])
+        .unwrap();
+    perturb_parameters(glow, 0.02, 3)
+}
+
+/// All latents of `b`, flattened and concatenated per image.
+fn latent_vector(glow: &Glow, b: Tensor<4>) -> Tensor<2> {
+    let parts = glow.encode(b).unwrap().into_iter();
+    Tensor::cat(parts.map(|z| z.flatten(1, 3)).collect(), 1)
+}
+
 #[test]
 fn glow_logdet_matches_the_full_jacobian() {
     let device = f64_device();
-    let config = tiny(PriorKind::ActNormGaussian);
-    let glow = config
-        .init(&device, 1)
-        .unwrap()
-        .initialize(&[images(32, 2, &device)])
-        .unwrap();
-    let glow = perturb_parameters(glow, 0.02, 3);
+    let glow = perturbed(tiny(PriorKind::ActNormGaussian), &device);
     let x = images(1, 4, &device);
 
     let ll = glow.log_likelihood(x.clone()).unwrap().to_host();
@@ -48,17 +59,7 @@ fn glow_logdet_matches_the_full_jacobian() {
         .map(|s| s.flow_logdet[0] + s.prior_logdet[0])
         .sum();
 
-    let latents = |b: Tensor<4>| {
-        Tensor::cat(
-            glow.encode(b)
-                .unwrap()
-                .into_iter()
-                .map(|z| z.flatten(1, 3))
-                .collect(),
-            1,
-        )
-    };
-    let numeric = numerical_logdet(latents, &x, 1e-5);
+    let numeric = numerical_logdet(|b| latent_vector(&glow, b), &x, 1e-5);
     assert!(
         relative_diff(flow, numeric) < 1e-4,
         "sum F_i {flow} vs Jacobian {numeric}"
@@ -93,20 +94,11 @@ fn local_and_dense_glow_logdets_match_the_full_jacobian() {
             architecture,
             ..tiny(PriorKind::ActNormGaussian)
         };
-        let glow = config
-            .init(&device, 1)
-            .unwrap()
-            .initialize(&[images(32, 2, &device)])
-            .unwrap();
-        let glow = perturb_parameters(glow, 0.02, 3);
+        let glow = perturbed(config, &device);
         let x = images(1, 4, &device);
         let ll = glow.log_likelihood(x.clone()).unwrap().to_host();
         let flow: f64 = ll.scales.iter().map(|s| s.flow_logdet[0]).sum();
-        let latents = |b: Tensor<4>| {
-            let parts = glow.encode(b).unwrap().into_iter();
-            Tensor::cat(parts.map(|z| z.flatten(1, 3)).collect(), 1)
-        };
-        let numeric = numerical_logdet(latents, &x, 1e-5);
+        let numeric = numerical_logdet(|b| latent_vector(&glow, b), &x, 1e-5);
         assert!(
             relative_diff(flow, numeric) < 1e-4,
             "{architecture:?}: sum F_i {flow} vs Jacobian {numeric}"
