@@ -38,7 +38,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flowood::backend::{compiled_backends, default_threads, parse_device};
 use flowood::glow::{Glow, GlowConfig};
 use flowood::host::map_on_threads;
-use flowood::train::{AdamaxConfig, data_parallel, shard_count};
+use flowood::train::{AdamaxConfig, autodiff_device, data_parallel, shard_count};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -224,10 +224,8 @@ fn train_images_per_second(
     steps: usize,
     threads: usize,
 ) -> Measured {
-    let device = match std::env::var("FLOWOOD_BENCH_RECOMPUTE").is_ok_and(|v| v == "1") {
-        true => device.clone().autodiff().gradient_checkpointing(),
-        false => device.clone().autodiff(),
-    };
+    let recompute = std::env::var("FLOWOOD_BENCH_RECOMPUTE").is_ok_and(|v| v == "1");
+    let device = autodiff_device(device, recompute);
     let mut glow = model(config, &device);
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);

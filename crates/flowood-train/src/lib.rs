@@ -23,5 +23,6 @@ pub use data_parallel::{ParallelPass, data_parallel, shard_count};
 pub use error::TrainError;
 pub use guard::{BatchVerdict, batch_verdict};
 pub use metrics::MetricsRecord;
+pub use recompute::autodiff_device;
 pub use run_identity::DataFingerprint;
 pub use trainer::{TrainData, TrainSummary, Trainer, evaluate_bits_per_dim};

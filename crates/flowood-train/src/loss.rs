@@ -1,6 +1,6 @@
 //! The objective of a run with what it needs (the frozen general model), checked once.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use flowood_data::ImageSet;
 use flowood_glow::Glow;
 use flowood_objectives::{ClassConditionalLoss, MarginLoss, ObjectiveError, OutlierLoss};
@@ -103,7 +103,9 @@ impl<'a> Loss<'a> {
         labels: Option<&[u16]>,
         general_x: Option<Tensor<4>>,
     ) -> Result<BatchLoss, TrainError> {
-        let on_model = |g: &Tensor<4>| model.log_likelihood(tensor_on(g.clone(), &model.device()));
+        // The shard's autodiff device (and so its checkpointing strategy), from its batch.
+        let device = x.device();
+        let on_model = |g: &Tensor<4>| model.log_likelihood(tensor_on(g.clone(), &device));
         if let Self::Supervised {
             wrong_class,
             outlier,
@@ -113,16 +115,18 @@ impl<'a> Loss<'a> {
             let labels = labels.ok_or(TrainError::NoLabels)?;
             let mut batch = supervised(model, wrong_class, general, x, labels)?;
             if let (Some(outlier), Some(g)) = (outlier, general_x) {
-                let term = outlier.outlier_term(on_model(&g)?.total, frozen(general, g, model)?);
+                let term = outlier.outlier_term(on_model(&g)?.total, frozen(general, g, &device)?);
                 batch.loss = batch.loss + term.mul_scalar(outlier.lambda);
             }
             return Ok(batch);
         }
         let nll = model.log_likelihood(x)?.nll();
         let loss = match (self, general_x) {
-            (Self::OutlierRatio(loss, general), Some(g)) => {
-                loss.loss(nll.clone(), on_model(&g)?.total, frozen(general, g, model)?)
-            }
+            (Self::OutlierRatio(loss, general), Some(g)) => loss.loss(
+                nll.clone(),
+                on_model(&g)?.total,
+                frozen(general, g, &device)?,
+            ),
             (Self::Margin(loss), Some(g)) => {
                 nll.clone().mean() + loss.loss(nll.clone(), on_model(&g)?.nll())
             }
@@ -142,7 +146,7 @@ fn supervised(
     labels: &[u16],
 ) -> Result<BatchLoss, TrainError> {
     let labels: Vec<i64> = labels.iter().map(|&l| i64::from(l)).collect();
-    let logp_general = frozen(general, x.clone().inner(), model)?;
+    let logp_general = frozen(general, x.clone().inner(), &x.device())?;
     let encoded = model.encode_with_likelihood(x)?;
     let class_ll = encoded
         .class_log_likelihoods
@@ -154,10 +158,10 @@ fn supervised(
     })
 }
 
-/// The frozen general model's `log p` of `g` (plain device), lifted to `model`'s autodiff
-/// device without a gradient.
-fn frozen(general: &Glow, g: Tensor<4>, model: &Glow) -> Result<Tensor<1>, TrainError> {
-    Ok(tensor_on(general.log_likelihood(g)?.total, &model.device()))
+/// The frozen general model's `log p` of `g` (plain device), lifted to the autodiff
+/// `device` without a gradient.
+fn frozen(general: &Glow, g: Tensor<4>, device: &Device) -> Result<Tensor<1>, TrainError> {
+    Ok(tensor_on(general.log_likelihood(g)?.total, device))
 }
 
 fn invalid(reason: &str) -> TrainError {

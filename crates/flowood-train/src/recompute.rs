@@ -9,8 +9,9 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Device, Int, Tensor};
 use flowood_glow::Glow;
 
-/// The autodiff device of training on `device`, checkpointing when `recompute` is set.
-pub(crate) fn autodiff_device(device: &Device, recompute: bool) -> Device {
+/// The autodiff device of training on `device`, checkpointing when `recompute` is set
+/// ([`TrainConfig::recompute`](crate::TrainConfig::recompute)).
+pub fn autodiff_device(device: &Device, recompute: bool) -> Device {
     let autodiff = device.clone().autodiff();
     match recompute {
         true => autodiff.gradient_checkpointing(),
