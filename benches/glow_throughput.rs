@@ -17,7 +17,7 @@
 //! that many batches at once.
 //!
 //! `FLOWOOD_BENCH_RECOMPUTE=1` trains with recomputed activations, as `flowood train
-//! --recompute` does (Burn's balanced gradient checkpointing: less memory, a little more work).
+//! --recompute` does (flow steps recomputed one at a time in the backward pass).
 //!
 //! `FLOWOOD_BENCH_SCALING=1` prints instead how the rates scale: every backend and
 //! configuration at 1, 2 and all threads, each with the batches of `FLOWOOD_BENCH_BATCHES`
@@ -38,7 +38,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use flowood::backend::{compiled_backends, default_threads, parse_device};
 use flowood::glow::{Glow, GlowConfig};
 use flowood::host::map_on_threads;
-use flowood::train::{AdamaxConfig, autodiff_device, data_parallel, shard_count};
+use flowood::train::{AdamaxConfig, data_parallel, shard_count};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -225,13 +225,15 @@ fn train_images_per_second(
     threads: usize,
 ) -> Measured {
     let recompute = std::env::var("FLOWOOD_BENCH_RECOMPUTE").is_ok_and(|v| v == "1");
-    let device = autodiff_device(device, recompute);
-    let mut glow = model(config, &device);
+    // Initialised without a graph: data-dependent init on the autodiff device would hold a
+    // whole forward pass's activations.
+    let mut glow = model(config, device).train();
+    let device = device.clone().autodiff();
     let mut optim = AdamaxConfig::new().init();
     let x = batch(config, 2, &device);
     let shards = shard_count(threads, &[batch_size()]);
     measure(&device, steps, 1, || {
-        let pass = data_parallel(&glow, x.clone().chunk(shards, 0), |glow, x| {
+        let pass = data_parallel(&glow, x.clone().chunk(shards, 0), recompute, |glow, x| {
             glow.log_likelihood(x).map(|ll| (ll.nll().mean(), ()))
         })
         .expect("valid batch");

@@ -73,9 +73,10 @@ pub struct TrainArgs {
     /// on GPU devices). The largest count up to N that divides the batch size is used.
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// Recompute the element-wise activations of each step in its backward pass instead of
-    /// keeping them: about half the training memory (the paper configuration at batch 16:
-    /// 2.8 instead of 5.4 GiB), the same gradients, a little more time.
+    /// Keep only each flow step's input and recompute the steps one at a time in the backward
+    /// pass: the memory of one step's activations instead of all of them (the paper
+    /// configuration at batch 64: 1.4 instead of 7.8 GiB), the same gradients, about a fifth
+    /// more time.
     #[arg(long)]
     pub recompute: bool,
     /// Train the supervised variant on the labels of --data: a class-conditional head (one

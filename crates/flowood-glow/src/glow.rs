@@ -2,7 +2,7 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::{host_tensor, normal_values};
+use flowood_flows::{FlowOutput, host_tensor, normal_values};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -87,10 +87,21 @@ impl Glow {
 
     /// One forward pass giving both the log-likelihood and the latents.
     pub fn encode_with_likelihood(&self, x: Tensor<4>) -> Result<Encoded, GlowError> {
+        self.encode_through(x, |_, scale, h| scale.flow(h))
+    }
+
+    /// [`Glow::encode_with_likelihood`] with `flow(i, scale, h)` running the flow steps of
+    /// scale `i` on its input `h` (the split, priors and class head run here).
+    pub(crate) fn encode_through(
+        &self,
+        x: Tensor<4>,
+        mut flow: impl FnMut(usize, &GlowScale, Tensor<4>) -> Result<FlowOutput, GlowError>,
+    ) -> Result<Encoded, GlowError> {
         self.check_input(&x)?;
         let n = self.config.tiles_per_side();
-        let (_, outputs) = up_through(self.scales.iter(), to_tiles(x, n), |scale, h| {
-            Ok(((), scale.forward(h)?))
+        let scales = self.scales.iter().enumerate();
+        let (_, outputs) = up_through(scales, to_tiles(x, n), |(i, scale), h| {
+            Ok(((), scale.head(flow(i, scale, h)?)))
         })?;
         let (scales, latents): (Vec<_>, Vec<_>) = outputs
             .into_iter()

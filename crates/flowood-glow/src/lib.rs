@@ -49,6 +49,7 @@ mod likelihood;
 mod persist;
 mod prior;
 mod scale;
+mod step_tape;
 mod tiles;
 mod weight_check;
 
@@ -64,3 +65,4 @@ pub use likelihood::{LogLikelihood, LogLikelihoodValues, ScaleTerms, ScaleValues
 pub use persist::{CHECKSUM_KEY, CONFIG_METADATA_KEY, config_path};
 pub use prior::{ActNormPrior, ConditionalPrior, LearnedPrior, PriorTerms, ScalePrior};
 pub use scale::{GlowScale, ScaleOutput};
+pub use step_tape::StepTape;

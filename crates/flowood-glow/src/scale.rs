@@ -91,13 +91,22 @@ impl GlowScale {
 
     /// Runs the scale on `h` (the input image or the previous scale's kept half).
     pub fn forward(&self, h: Tensor<4>) -> Result<ScaleOutput, GlowError> {
-        let flow = self
+        Ok(self.head(self.flow(h)?))
+    }
+
+    /// The squeeze and the K flow steps of the scale on `h`: their output and `F_i`.
+    pub fn flow(&self, h: Tensor<4>) -> Result<FlowOutput, GlowError> {
+        Ok(self
             .steps
             .forward(squeeze(h)?)
-            .then(|x| self.dense_steps.forward(x));
+            .then(|x| self.dense_steps.forward(x)))
+    }
+
+    /// What follows the flow steps: the split of their output and the prior of the latent.
+    pub fn head(&self, flow: FlowOutput) -> ScaleOutput {
         let (latent, kept) = split_if(self.splits, flow.output);
         let prior = self.prior.terms(latent.clone(), kept.as_ref());
-        Ok(ScaleOutput::new(flow.logdet, prior, latent, kept))
+        ScaleOutput::new(flow.logdet, prior, latent, kept)
     }
 
     /// Data-dependent initialisation of the scale's ActNorms on `h`, then [`Self::forward`]

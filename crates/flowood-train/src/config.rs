@@ -108,10 +108,11 @@ pub struct TrainConfig {
     /// thread only by the order of floating-point sums.
     #[serde(default = "one_thread")]
     pub threads: usize,
-    /// Recompute the element-wise activations of a step in its backward pass instead of
-    /// keeping them (Burn's balanced gradient checkpointing): about half the memory of a
-    /// training step for a little more time, the same gradients. Not a defining setting: a
-    /// run may resume with it switched.
+    /// Keep only each flow step's input in the forward pass and recompute the steps one at a
+    /// time in the backward pass ([`TrainingPass`](crate::TrainingPass)): the memory of one
+    /// step's activations instead of all of them, for one more forward pass of the flow
+    /// steps; the same gradients up to the order of floating-point sums. Not a defining
+    /// setting: a run may resume with it switched.
     #[serde(default)]
     pub recompute: bool,
 }

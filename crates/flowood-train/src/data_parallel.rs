@@ -13,6 +13,8 @@ use burn::tensor::Tensor;
 use flowood_glow::Glow;
 use flowood_host::map_on_threads;
 
+use crate::training_pass::TrainingPass;
+
 /// The summed gradients of a data-parallel pass, the batch loss and each shard's report, in
 /// shard order.
 pub struct ParallelPass<R> {
@@ -35,7 +37,9 @@ pub fn shard_count(threads: usize, sizes: &[usize]) -> usize {
 
 /// Runs `pass` on every shard, each in its own thread (one shard: on this thread) with a fresh
 /// autodiff copy of `model` (same parameter ids, own graph), backpropagates each shard's loss
-/// divided by the number of shards and sums the gradients.
+/// divided by the number of shards and sums the gradients. With `recompute` the shards keep
+/// only their flow steps' inputs and recompute the steps in the backward pass
+/// ([`TrainingPass`]).
 ///
 /// `pass` returns the shard's loss (a one-element tensor, a mean over the shard's images) and
 /// a report of its own. The first error of any shard is returned; a panic in a shard is
@@ -43,25 +47,23 @@ pub fn shard_count(threads: usize, sizes: &[usize]) -> usize {
 pub fn data_parallel<S, R, E, F>(
     model: &Glow,
     shards: Vec<S>,
+    recompute: bool,
     pass: F,
 ) -> Result<ParallelPass<R>, E>
 where
     S: Send,
     R: Send,
     E: Send,
-    F: Fn(&Glow, S) -> Result<(Tensor<1>, R), E> + Sync,
+    F: Fn(&TrainingPass<'_>, S) -> Result<(Tensor<1>, R), E> + Sync,
 {
     let count = shards.len().max(1) as f64;
     let shard_pass = |shard: S| -> Result<(GradientsParams, f64, R), E> {
-        let local = shard_copy(model);
-        let (loss, report) = pass(&local, shard)?;
+        let local = model.valid().train();
+        let training = TrainingPass::new(&local, recompute);
+        let (loss, report) = pass(&training, shard)?;
         let loss = loss.div_scalar(count);
         let value = loss.clone().into_scalar::<f64>();
-        Ok((
-            GradientsParams::from_grads(loss.backward(), &local),
-            value,
-            report,
-        ))
+        Ok((training.gradients(&loss), value, report))
     };
     let outcomes = map_on_threads(shards, shard_pass);
     let mut accumulator = GradientsAccumulator::<Glow>::new();
@@ -77,15 +79,4 @@ where
         loss,
         reports,
     })
-}
-
-/// An autodiff copy of `model` with the same parameter ids and a graph of its own. A model on
-/// an autodiff device keeps that device and so its gradient-checkpointing strategy (`valid()`
-/// then `train()` would give the default strategy, and Burn refuses to mix two in one graph).
-fn shard_copy(model: &Glow) -> Glow {
-    let device = model.device();
-    match device.gradient_checkpointing_strategy() {
-        Some(_) => model.clone().fork(&device),
-        None => model.valid().train(),
-    }
 }

@@ -1,13 +1,13 @@
 //! The objective of a run with what it needs (the frozen general model), checked once.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use flowood_data::ImageSet;
 use flowood_glow::Glow;
 use flowood_objectives::{ClassConditionalLoss, MarginLoss, ObjectiveError, OutlierLoss};
 
 use crate::config::Objective;
 use crate::error::TrainError;
-use crate::recompute::tensor_on;
+use crate::training_pass::TrainingPass;
 
 /// The loss a run minimises, resolved from its [`Objective`].
 pub(crate) enum Loss<'a> {
@@ -95,17 +95,16 @@ impl<'a> Loss<'a> {
 
     /// The loss of the training batch `x` (on the autodiff device; `labels` for the
     /// supervised variant) and the general batch (on the plain device; `None` for maximum
-    /// likelihood and the supervised variant without an outlier term).
+    /// likelihood and the supervised variant without an outlier term), through the model's
+    /// forward passes in `pass`.
     pub(crate) fn loss(
         &self,
-        model: &Glow,
+        pass: &TrainingPass<'_>,
         x: Tensor<4>,
         labels: Option<&[u16]>,
         general_x: Option<Tensor<4>>,
     ) -> Result<BatchLoss, TrainError> {
-        // The shard's autodiff device (and so its checkpointing strategy), from its batch.
-        let device = x.device();
-        let on_model = |g: &Tensor<4>| model.log_likelihood(tensor_on(g.clone(), &device));
+        let on_model = |g: &Tensor<4>| pass.log_likelihood(g.clone().autodiff());
         if let Self::Supervised {
             wrong_class,
             outlier,
@@ -113,20 +112,18 @@ impl<'a> Loss<'a> {
         } = self
         {
             let labels = labels.ok_or(TrainError::NoLabels)?;
-            let mut batch = supervised(model, wrong_class, general, x, labels)?;
+            let mut batch = supervised(pass, wrong_class, general, x, labels)?;
             if let (Some(outlier), Some(g)) = (outlier, general_x) {
-                let term = outlier.outlier_term(on_model(&g)?.total, frozen(general, g, &device)?);
+                let term = outlier.outlier_term(on_model(&g)?.total, frozen(general, g)?);
                 batch.loss = batch.loss + term.mul_scalar(outlier.lambda);
             }
             return Ok(batch);
         }
-        let nll = model.log_likelihood(x)?.nll();
+        let nll = pass.log_likelihood(x)?.nll();
         let loss = match (self, general_x) {
-            (Self::OutlierRatio(loss, general), Some(g)) => loss.loss(
-                nll.clone(),
-                on_model(&g)?.total,
-                frozen(general, g, &device)?,
-            ),
+            (Self::OutlierRatio(loss, general), Some(g)) => {
+                loss.loss(nll.clone(), on_model(&g)?.total, frozen(general, g)?)
+            }
             (Self::Margin(loss), Some(g)) => {
                 nll.clone().mean() + loss.loss(nll.clone(), on_model(&g)?.nll())
             }
@@ -139,29 +136,29 @@ impl<'a> Loss<'a> {
 /// `ClassConditionalLoss` on the class log-likelihoods of `x` (on the autodiff device) under
 /// its `labels`, against the frozen `general` model's `log p_g(x)`.
 fn supervised(
-    model: &Glow,
+    pass: &TrainingPass<'_>,
     loss: &ClassConditionalLoss,
     general: &Glow,
     x: Tensor<4>,
     labels: &[u16],
 ) -> Result<BatchLoss, TrainError> {
     let labels: Vec<i64> = labels.iter().map(|&l| i64::from(l)).collect();
-    let logp_general = frozen(general, x.clone().inner(), &x.device())?;
-    let encoded = model.encode_with_likelihood(x)?;
+    let logp_general = frozen(general, x.clone().inner())?;
+    let encoded = pass.encode(x)?;
     let class_ll = encoded
         .class_log_likelihoods
         .ok_or_else(|| invalid("the supervised objective needs a model with a class head"))?;
-    let loss = loss.loss(class_ll, &labels, logp_general, model.config.dims())?;
+    let loss = loss.loss(class_ll, &labels, logp_general, pass.model().config.dims())?;
     Ok(BatchLoss {
         loss,
         nll: encoded.log_likelihood.nll(),
     })
 }
 
-/// The frozen general model's `log p` of `g` (plain device), lifted to the autodiff
-/// `device` without a gradient.
-fn frozen(general: &Glow, g: Tensor<4>, device: &Device) -> Result<Tensor<1>, TrainError> {
-    Ok(tensor_on(general.log_likelihood(g)?.total, device))
+/// The frozen general model's `log p` of `g` (plain device), lifted to autodiff without a
+/// gradient.
+fn frozen(general: &Glow, g: Tensor<4>) -> Result<Tensor<1>, TrainError> {
+    Ok(general.log_likelihood(g)?.total.autodiff())
 }
 
 fn invalid(reason: &str) -> TrainError {

@@ -21,7 +21,6 @@ use crate::error::{TrainError, io_err};
 use crate::guard::{BatchVerdict, batch_verdict, gradients_finite};
 use crate::loss::Loss;
 use crate::metrics::{MetricsRecord, MetricsWriter};
-use crate::recompute::{autodiff_device, trainable_on};
 use crate::run_identity::{DataFingerprint, check_same_run};
 use crate::run_lock::RunLock;
 
@@ -195,10 +194,10 @@ impl Trainer {
                     data: Some(fingerprint),
                     ..r.state
                 };
-                (trainable_on(r.model, &self.autodiff()), r.optimizer, state)
+                (r.model.train(), r.optimizer, state)
             }
             None => (
-                self.initialized(trainable_on(model, &self.autodiff()), &data.train)?,
+                self.initialized(model.valid(), &data.train)?.train(),
                 optimizer_for(&self.config),
                 TrainState {
                     data: Some(fingerprint),
@@ -256,11 +255,6 @@ impl Trainer {
         Ok((run.model, summary))
     }
 
-    /// The autodiff device the model and the training batches live on.
-    fn autodiff(&self) -> Device {
-        autodiff_device(&self.device, self.config.recompute)
-    }
-
     /// The next training batch and, for the outlier objectives, the next general batch.
     fn next_batches(
         &self,
@@ -269,7 +263,7 @@ impl Trainer {
     ) -> Result<StepBatch, TrainError> {
         let mut train = next_batch(&data.train, &mut state.epoch, &mut state.next_batch)?;
         let labels = train.labels.take();
-        let x = train.into_tensor(&self.autodiff());
+        let x = train.into_tensor(&self.device.clone().autodiff());
         let general = match &data.general {
             Some(g) if self.config.objective.uses_general_data() => Some(
                 next_batch(g, &mut state.general_epoch, &mut state.general_next_batch)?
@@ -413,10 +407,16 @@ impl Trainer {
             .zip(label_shards)
             .zip(general_shards)
             .collect();
-        data_parallel(model, shards, |local, ((x, labels), general_x)| {
-            let pass = loss.loss(local, x, labels.as_deref(), general_x)?;
-            Ok((pass.loss, to_host(pass.nll)))
-        })
+        let recompute = self.config.recompute;
+        data_parallel(
+            model,
+            shards,
+            recompute,
+            |local, ((x, labels), general_x)| {
+                let pass = loss.loss(local, x, labels.as_deref(), general_x)?;
+                Ok((pass.loss, to_host(pass.nll)))
+            },
+        )
     }
 
     /// Test bits/dim (if there is a test set), recorded in the metrics.

@@ -10,7 +10,7 @@ use flowood_data::{
 };
 use flowood_glow::{Architecture, CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
 use flowood_objectives::OutlierLoss;
-use flowood_train::{ParallelPass, data_parallel, shard_count};
+use flowood_train::{ParallelPass, TrainingPass, data_parallel, shard_count};
 
 fn first_images(set: ImageSet, n: usize) -> Batcher {
     let set = set
@@ -125,16 +125,17 @@ fn sharded_nll_gradients_equal_the_whole_batch() {
     let device = Device::flex().autodiff();
     let (x, _) = batches(&device);
     let model = glow(&device, 0, &x);
-    let pass = |shards: usize| {
-        data_parallel(&model, x.clone().chunk(shards, 0), |m, x| {
+    let pass = |shards: usize, recompute: bool| {
+        let x = x.clone().chunk(shards, 0);
+        data_parallel(&model, x, recompute, |m: &TrainingPass<'_>, x| {
             Ok::<_, GlowError>((m.log_likelihood(x)?.nll().mean(), ()))
         })
         .unwrap()
     };
-    let whole = pass(1);
+    let whole = pass(1, false);
     assert_eq!(whole.reports.len(), 1);
-    for shards in [2, 4] {
-        let sharded = pass(shards);
+    for (shards, recompute) in [(2, false), (4, false), (1, true), (2, true)] {
+        let sharded = pass(shards, recompute);
         assert_eq!(sharded.reports.len(), shards);
         assert_same_pass(&model, &whole, &sharded);
     }
@@ -150,21 +151,27 @@ fn sharded_outlier_loss_gradients_equal_the_whole_batch() {
         lambda: 6000.0,
         temperature: 1000.0,
     };
-    let pass = |shards: usize| {
+    let pass = |shards: usize, recompute: bool| {
         let pairs: Vec<_> = x
             .clone()
             .chunk(shards, 0)
             .into_iter()
             .zip(general_x.clone().chunk(shards, 0))
             .collect();
-        data_parallel(&model, pairs, |m, (x, g): (Tensor<4>, Tensor<4>)| {
-            let nll = m.log_likelihood(x.autodiff())?.nll();
-            let on_model = m.log_likelihood(g.clone().autodiff())?.total;
-            let frozen = Tensor::from_inner(general.log_likelihood(g)?.total);
-            Ok::<_, GlowError>((loss.loss(nll, on_model, frozen), ()))
-        })
+        data_parallel(
+            &model,
+            pairs,
+            recompute,
+            |m: &TrainingPass<'_>, (x, g): (Tensor<4>, Tensor<4>)| {
+                let nll = m.log_likelihood(x.autodiff())?.nll();
+                let on_model = m.log_likelihood(g.clone().autodiff())?.total;
+                let frozen = Tensor::from_inner(general.log_likelihood(g)?.total);
+                Ok::<_, GlowError>((loss.loss(nll, on_model, frozen), ()))
+            },
+        )
         .unwrap()
     };
-    let whole = pass(1);
-    assert_same_pass(&model, &whole, &pass(2));
+    let whole = pass(1, false);
+    assert_same_pass(&model, &whole, &pass(2, false));
+    assert_same_pass(&model, &whole, &pass(2, true));
 }

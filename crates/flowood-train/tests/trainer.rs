@@ -527,9 +527,9 @@ fn an_empty_test_set_is_an_error_not_zero_bits_per_dim() {
 }
 
 #[test]
-fn recomputing_activations_gives_the_same_training() {
-    // NLL and the outlier loss (whose general batches must join the recomputing graph), each on
-    // two threads, with and without recomputation.
+fn recomputing_flow_steps_gives_the_same_training() {
+    // NLL and the outlier loss (two taped forward passes per shard: the training and the general
+    // batch), each on two threads, with and without recomputation: the same weights.
     let device = Device::flex();
     let (general, data) = with_general(2, &device);
     let outlier = Objective::OutlierRatio(OutlierLoss {
