@@ -21,7 +21,7 @@ use burn::tensor::{Device, Tensor};
 use flowood::backend::{compiled_backends, parse_device};
 use flowood::data::{Augment, BatchConfig, Batcher, Split, data_dir, load_fashion_mnist};
 use flowood::flows::testing::perturb_parameters;
-use flowood::flows::testing::random_batch;
+use flowood::flows::testing::{random_batch, scaled_max_error};
 use flowood::flows::to_host;
 use flowood::flows::{ActNorm, Coupling, CouplingKind, FlowStep, InvConv1x1, InvertibleLayer};
 use flowood::glow::{Glow, GlowConfig, LogLikelihood, PriorKind};
@@ -57,16 +57,10 @@ fn input(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
 fn assert_close(what: &str, actual: &[f64], expected: &[f64]) {
     assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
     assert!(actual.iter().all(|v| v.is_finite()), "{what}: non-finite");
-    let scale = expected.iter().fold(1e-3f64, |m, v| m.max(v.abs()));
-    let worst = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| (a - e).abs())
-        .fold(0.0, f64::max);
+    let error = scaled_max_error(actual, expected, 1e-3);
     assert!(
-        worst <= TOLERANCE * scale,
-        "{what}: max difference {worst:e} vs scale {scale:e} (relative {:e})",
-        worst / scale
+        error <= TOLERANCE,
+        "{what}: max difference {error:e} of the expected values' scale"
     );
 }
 

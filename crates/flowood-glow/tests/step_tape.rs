@@ -9,7 +9,7 @@ use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::activation::softplus;
 use burn::tensor::{Device, Tensor};
 use common::{images, tiny};
-use flowood_flows::testing::perturb_parameters;
+use flowood_flows::testing::{perturb_parameters, scaled_max_error};
 use flowood_flows::to_host;
 use flowood_glow::{Architecture, Encoded, Glow, PriorKind};
 
@@ -89,15 +89,10 @@ fn check(architecture: Architecture, prior: PriorKind, classes: bool) {
     assert!(full.len() > 10, "{what}: {} gradients", full.len());
     assert_eq!(full.len(), recomputed.len(), "{what}: the same parameters");
     for ((name, a), (_, b)) in full.iter().zip(&recomputed) {
-        let scale = a.iter().fold(1e-6_f64, |m, v| m.max(v.abs()));
-        let worst = a
-            .iter()
-            .zip(b)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0, f64::max);
+        let error = scaled_max_error(b, a, 1e-6);
         assert!(
-            worst <= 1e-4 * scale,
-            "{what}: {name} differs by {worst} (scale {scale})"
+            error <= 1e-4,
+            "{what}: {name} differs by {error} of its scale"
         );
     }
 }

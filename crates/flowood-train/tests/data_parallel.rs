@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use flowood_data::{
     BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist, load_mnist,
 };
+use flowood_flows::testing::scaled_max_error;
 use flowood_glow::{Architecture, CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
 use flowood_objectives::OutlierLoss;
 use flowood_train::{ParallelPass, TrainingPass, data_parallel, shard_count};
@@ -55,10 +56,10 @@ fn glow(device: &Device, seed: u64, init: &Tensor<4>) -> Glow {
 }
 
 /// Every parameter's gradient, flattened, in the model's visiting order.
-fn gradient_values(model: &Glow, grads: &GradientsParams) -> Vec<Vec<f32>> {
+fn gradient_values(model: &Glow, grads: &GradientsParams) -> Vec<Vec<f64>> {
     struct Collect<'a> {
         grads: &'a GradientsParams,
-        values: Vec<Vec<f32>>,
+        values: Vec<Vec<f64>>,
     }
     impl ModuleVisitor for Collect<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
@@ -66,8 +67,9 @@ fn gradient_values(model: &Glow, grads: &GradientsParams) -> Vec<Vec<f32>> {
                 .grads
                 .get::<D>(param.id)
                 .expect("every parameter has a gradient");
+            let values = grad.into_data().try_to_vec::<f32>().unwrap();
             self.values
-                .push(grad.into_data().try_to_vec::<f32>().unwrap());
+                .push(values.into_iter().map(f64::from).collect());
         }
     }
     let mut collect = Collect {
@@ -94,15 +96,10 @@ fn assert_same_pass<R>(model: &Glow, whole: &ParallelPass<R>, sharded: &Parallel
     assert_eq!(a.len(), b.len());
     assert!(!a.is_empty());
     for (i, (a, b)) in a.iter().zip(&b).enumerate() {
-        let scale = a.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
-        let worst = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f32::max);
+        let error = scaled_max_error(b, a, 1e-12);
         assert!(
-            worst <= 1e-4 * scale,
-            "parameter {i}: {worst} vs scale {scale}"
+            error <= 1e-4,
+            "parameter {i}: differs by {error} of its scale"
         );
     }
 }

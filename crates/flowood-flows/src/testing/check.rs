@@ -56,6 +56,19 @@ pub fn numerical_logdet(f: impl Fn(Tensor<4>) -> Tensor<2>, x: &Tensor<4>, eps: 
     lu.u().diagonal().iter().map(|u| u.abs().ln()).sum()
 }
 
+/// `max |actual - expected|` over `max(max |expected|, floor)`: the largest difference relative
+/// to the reference's scale (for comparing whole tensors, such as gradients, whose entries
+/// range over orders of magnitude).
+pub fn scaled_max_error(actual: &[f64], expected: &[f64], floor: f64) -> f64 {
+    let scale = expected.iter().fold(floor, |m, v| m.max(v.abs()));
+    let worst = actual
+        .iter()
+        .zip(expected)
+        .map(|(a, e)| (a - e).abs())
+        .fold(0.0, f64::max);
+    worst / scale
+}
+
 /// Relative difference `|a - b| / max(|a|, |b|, 1)`.
 pub fn relative_diff(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs()).max(1.0)

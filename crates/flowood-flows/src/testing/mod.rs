@@ -7,5 +7,7 @@
 mod check;
 mod perturb;
 
-pub use check::{max_abs_diff, numerical_logdet, parameter_bytes, random_batch, relative_diff};
+pub use check::{
+    max_abs_diff, numerical_logdet, parameter_bytes, random_batch, relative_diff, scaled_max_error,
+};
 pub use perturb::perturb_parameters;
