@@ -4,12 +4,12 @@
 
 mod common;
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::activation::softplus;
 use burn::tensor::{Device, Tensor};
 use common::{images, tiny};
-use flowood_flows::testing::{perturb_parameters, scaled_max_error};
+use flowood_flows::testing::{assert_same_gradients, perturb_parameters};
 use flowood_flows::to_host;
 use flowood_glow::{Architecture, Encoded, Glow, PriorKind};
 
@@ -46,24 +46,6 @@ fn loss(encoded: Encoded) -> Tensor<1> {
     loss
 }
 
-/// Every float parameter's gradient, by parameter, as host values.
-struct Flat<'a>(&'a GradientsParams, Vec<(String, Vec<f64>)>);
-
-impl ModuleVisitor for Flat<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if let Some(g) = self.0.get::<D>(param.id) {
-            let name = format!("{}", param.id);
-            self.1.push((name, to_host(g.flatten::<1>(0, D - 1))));
-        }
-    }
-}
-
-fn flat(glow: &Glow, grads: &GradientsParams) -> Vec<(String, Vec<f64>)> {
-    let mut visitor = Flat(grads, Vec::new());
-    glow.visit(&mut visitor);
-    visitor.1
-}
-
 fn check(architecture: Architecture, prior: PriorKind, classes: bool) {
     let glow = model(architecture, prior, classes);
     let x = images(8, 9, &Device::flex()).autodiff();
@@ -85,16 +67,8 @@ fn check(architecture: Architecture, prior: PriorKind, classes: bool) {
     accumulator.accumulate(&glow, GradientsParams::from_grads(grads, &glow));
     let recomputed = accumulator.grads();
 
-    let (full, recomputed) = (flat(&glow, &full), flat(&glow, &recomputed));
     assert!(full.len() > 10, "{what}: {} gradients", full.len());
-    assert_eq!(full.len(), recomputed.len(), "{what}: the same parameters");
-    for ((name, a), (_, b)) in full.iter().zip(&recomputed) {
-        let error = scaled_max_error(b, a, 1e-6);
-        assert!(
-            error <= 1e-4,
-            "{what}: {name} differs by {error} of its scale"
-        );
-    }
+    assert_same_gradients(&glow, &full, &recomputed, 1e-4, &what);
 }
 
 #[test]

@@ -2,13 +2,12 @@
 //! summed over shards equal the whole batch's, for the NLL and for the outlier loss, on real
 //! Fashion-MNIST and MNIST images.
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
+use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use flowood_data::{
     BatchConfig, Batcher, ImageSet, Split, data_dir, load_fashion_mnist, load_mnist,
 };
-use flowood_flows::testing::scaled_max_error;
+use flowood_flows::testing::assert_same_gradients;
 use flowood_glow::{Architecture, CouplingKind, Glow, GlowConfig, GlowError, PriorKind};
 use flowood_objectives::OutlierLoss;
 use flowood_train::{ParallelPass, TrainingPass, data_parallel, shard_count};
@@ -55,31 +54,6 @@ fn glow(device: &Device, seed: u64, init: &Tensor<4>) -> Glow {
     .unwrap()
 }
 
-/// Every parameter's gradient, flattened, in the model's visiting order.
-fn gradient_values(model: &Glow, grads: &GradientsParams) -> Vec<Vec<f64>> {
-    struct Collect<'a> {
-        grads: &'a GradientsParams,
-        values: Vec<Vec<f64>>,
-    }
-    impl ModuleVisitor for Collect<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let grad = self
-                .grads
-                .get::<D>(param.id)
-                .expect("every parameter has a gradient");
-            let values = grad.into_data().try_to_vec::<f32>().unwrap();
-            self.values
-                .push(values.into_iter().map(f64::from).collect());
-        }
-    }
-    let mut collect = Collect {
-        grads,
-        values: Vec::new(),
-    };
-    model.visit(&mut collect);
-    collect.values
-}
-
 /// Asserts that two passes have the same loss and gradients, relative to each gradient's
 /// largest entry.
 fn assert_same_pass<R>(model: &Glow, whole: &ParallelPass<R>, sharded: &ParallelPass<R>) {
@@ -89,19 +63,7 @@ fn assert_same_pass<R>(model: &Glow, whole: &ParallelPass<R>, sharded: &Parallel
         whole.loss,
         sharded.loss
     );
-    let (a, b) = (
-        gradient_values(model, &whole.grads),
-        gradient_values(model, &sharded.grads),
-    );
-    assert_eq!(a.len(), b.len());
-    assert!(!a.is_empty());
-    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
-        let error = scaled_max_error(b, a, 1e-12);
-        assert!(
-            error <= 1e-4,
-            "parameter {i}: differs by {error} of its scale"
-        );
-    }
+    assert_same_gradients(model, &whole.grads, &sharded.grads, 1e-4, "sharded pass");
 }
 
 #[test]
