@@ -75,7 +75,7 @@ pub struct TrainArgs {
     pub threads: Option<usize>,
     /// Keep only each flow step's input and recompute the steps one at a time in the backward
     /// pass: the memory of one step's activations instead of all of them (the paper
-    /// configuration at batch 64: 1.4 instead of 7.8 GiB), the same gradients, about a fifth
+    /// configuration at batch 64: 1.4 instead of 6.8 GiB), the same gradients, about a fifth
     /// more time.
     #[arg(long)]
     pub recompute: bool,
