@@ -14,9 +14,10 @@
 ///
 /// The threads that shard a training step or score batches at once allocate from heaps of
 /// their own, which glibc grows and shrinks by the exact amount unless told to keep a margin:
-/// [`HEAP_MARGIN`] keeps them from going back to the kernel between operations. Without it the
-/// paper configuration spent a tenth of its scoring and training time in page faults and TLB
-/// shootdowns (`perf`: `clear_page_erms`, `smp_call_function_many_cond`).
+/// the margin set here (`HEAP_MARGIN` in this module) keeps them from going back to the kernel
+/// between operations. Without it the paper configuration spent a tenth of its scoring and
+/// training time in page faults and TLB shootdowns (`perf`: `clear_page_erms`,
+/// `smp_call_function_many_cond`).
 ///
 /// Call it first thing in `main` of a program that runs flowood on the CPU (the `flowood`
 /// binary and the benchmarks do). Another global allocator makes it pointless but harmless.
