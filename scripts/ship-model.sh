@@ -54,13 +54,22 @@ fi
 # From the checkpoint's state and the metrics logged up to it: the step, the training settings,
 # the time spent in training steps (the sum of each step's batch / images-per-second) and the
 # evaluations, one per line.
-mapfile -t info < <(python3 - "$run/metrics.jsonl" "$ckpt/state.json" <<'PY'
-import json, sys
+# A run of `train-general.sh NAME OUT --continue` adds the shipped model's own training, recorded
+# in its continued-from.json, before its steps.
+mapfile -t info < <(python3 - "$run/metrics.jsonl" "$ckpt/state.json" "$run/continued-from.json" <<'PY'
+import json, os, sys
 state = json.load(open(sys.argv[2]))
 last, cfg = state["step"], state["config"]
+before = json.load(open(sys.argv[3])) if os.path.exists(sys.argv[3]) else None
+offset = before["steps"] if before else 0
 rows = [r for r in map(json.loads, open(sys.argv[1])) if r["step"] <= last]
 hours = sum(cfg["batch_size"] / r["images_per_second"] for r in rows if r["kind"] == "step") / 3600
-evals = ", ".join(f'{r["step"]}: {r["test_bits_per_dim"]:.3f}' for r in rows if r["kind"] == "eval")
+evals = ", ".join(f'{offset + r["step"]}: {r["test_bits_per_dim"]:.3f}' for r in rows if r["kind"] == "eval")
+if before:
+    hours += before["hours"]
+    evals = ", ".join(e for e in (before["evals"], evals) if e)
+    last = (f"{offset + last} ({offset} from scratch, then {last} from those weights with a fresh "
+            f"optimizer: `train-general.sh --continue`)")
 objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
 settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '
             f'{cfg["warmup_steps"]} steps, weight decay {cfg["weight_decay"]}, seed {cfg["seed"]}, '
@@ -109,6 +118,10 @@ retrain() {
   if [ "$kind" = general ]; then
     echo "bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
     echo "bash scripts/ship-model.sh runs/general-$name $name        # this card and the weights"
+    if [ -f "$run/continued-from.json" ]; then
+      echo "bash scripts/train-general.sh $name runs/continued-$name --continue   # then on from the shipped weights"
+      echo "bash scripts/ship-model.sh runs/continued-$name $name"
+    fi
   else
     echo "bash scripts/fashion-vs-mnist.sh --retrain --out runs/fashion-vs-mnist-retrain   # both Fashion-MNIST models"
     echo "bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/${name/fashion32/fashion} $name"

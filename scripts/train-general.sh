@@ -4,6 +4,12 @@
 #
 #   bash scripts/train-general.sh grey32 [OUT]   # grey 32x32, small preset (default OUT runs/general-grey32)
 #   bash scripts/train-general.sh rgb32 [OUT]    # the same in colour, 3x32x32
+#   bash scripts/train-general.sh rgb32 OUT --continue   # train the shipped weights on
+#
+# --continue starts from the shipped model (`flowood finetune --from pretrained:NAME`, a fresh
+# optimizer warmed up over 100 steps, seed 1 for a new order of batches) when its training
+# checkpoint is not at hand, and records the shipped model's steps, time and evaluations in
+# OUT/continued-from.json, which ship-model.sh adds to the card.
 #
 # Runs until --max-steps or until killed; run it again to continue from the latest checkpoint
 # (--resume). `bash scripts/ship-model.sh OUT NAME` then exports the latest checkpoint into
@@ -25,7 +31,23 @@ cargo build --release -p flowood-cli --quiet
 # Augmentation: random contrast/brightness (16, 0.75) and zoom-out (0.75, 0.25), the settings
 # chosen on held-out Fashion-MNIST *training* images (docs/experiments); translation and
 # horizontal flips as for every photo set.
+augment=(--photometric 16,0.75 --zoom-out 0.75,0.25)
+run=(--max-steps 60000 --checkpoint-every 250 --eval-every 500 --threads 2 --resume --quiet --out "$out")
+if [ "${3:-}" = --continue ]; then
+  mkdir -p "$out"
+  [ -f "$out/continued-from.json" ] || python3 - "models/$name/README.md" > "$out/continued-from.json" <<'PY'
+import json, re, sys
+rows = dict(re.findall(r"^\| ([^|]+?) \| (.+?) \|$", open(sys.argv[1]).read(), re.M))
+evals = next(v for k, v in rows.items() if k.endswith("bits/dim during training (step: bits/dim)"))
+print(json.dumps({
+    "steps": int(re.match(r"\d+", rows["training steps"]).group()),
+    "hours": float(re.match(r"[\d.]+", rows["time in training steps"]).group())
+    * (1 if rows["time in training steps"].split()[1] == "h" else 1 / 60),
+    "evals": evals,
+}))
+PY
+  exec nice -n 19 "$CARGO_TARGET_DIR/release/flowood" finetune --from "pretrained:$name" \
+    --data "photos:$data/general-photos" "${augment[@]}" --warmup 100 --seed 1 "${run[@]}"
+fi
 exec nice -n 19 "$CARGO_TARGET_DIR/release/flowood" train --data "photos:$data/general-photos" \
-  --channels "$channels" --photometric 16,0.75 --zoom-out 0.75,0.25 --preset small \
-  --max-steps 60000 --checkpoint-every 250 --eval-every 500 --threads 2 --resume --quiet \
-  --out "$out"
+  --channels "$channels" "${augment[@]}" --preset small "${run[@]}"

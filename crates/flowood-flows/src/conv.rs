@@ -1,13 +1,16 @@
-//! A 2-D convolution with zero "same" padding and host-side initialisation.
+//! A 2-D convolution with zero "same" padding and host-side initialisation, on channel-major
+//! tensors.
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use rand::Rng;
 
+use crate::channel_major::same_conv;
 use crate::param_init::{normal_values, trainable};
-use crate::pointwise::same_conv;
 
-/// Square-kernel convolution, stride 1, zero padding that keeps the spatial size.
+/// Square-kernel convolution, stride 1, zero padding that keeps the spatial size, of
+/// channel-major `[C, B, H, W]` tensors (see [`swap_batch_channels`](crate::swap_batch_channels)
+/// for the conversion, and `channel_major` for why).
 ///
 /// Built here rather than with `burn::nn::conv::Conv2d` so that weights are drawn from the
 /// seeded host RNG: a model built from a seed is then identical on every backend.
@@ -55,7 +58,7 @@ impl SameConv {
         }
     }
 
-    /// Applies the convolution (through [`same_conv`], see there why).
+    /// Applies the convolution to channel-major `x: [C_in, B, H, W]` (through [`same_conv`]).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         add_channel_bias(
             same_conv(x, self.weight.val()),
@@ -63,9 +66,9 @@ impl SameConv {
         )
     }
 
-    /// `scale * conv(x) + shift` per output channel (`scale`, `shift`: `[C_out]`), with the
-    /// scale folded into the weights and the shift into the bias: the product and one bias
-    /// pass are the only work over the output, forward and backward.
+    /// `scale * conv(x) + shift` per output channel (`scale`, `shift`: `[C_out]`) of
+    /// channel-major `x`, with the scale folded into the weights and the shift into the bias:
+    /// the product and one bias pass are the only work over the output, forward and backward.
     pub fn forward_affine(
         &self,
         x: Tensor<4>,
@@ -82,12 +85,12 @@ impl SameConv {
     }
 }
 
-/// `y + bias` with `bias: [C]` broadcast over batch and space.
+/// `y + bias` for channel-major `y`, with `bias: [C]` broadcast over batch and space.
 fn add_channel_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
     match bias {
         Some(bias) => {
             let [c] = bias.dims();
-            y + bias.reshape([1, c, 1, 1])
+            y + bias.reshape([c, 1, 1, 1])
         }
         None => y,
     }

@@ -6,6 +6,7 @@ use burn::tensor::{Device, Tensor};
 use rand::Rng;
 
 use crate::actnorm::ActNorm;
+use crate::channel_major::swap_batch_channels;
 use crate::conv::{ConvInit, SameConv};
 use crate::error::FlowError;
 use crate::param_init::trainable;
@@ -89,32 +90,35 @@ impl CouplingNet {
         })
     }
 
-    /// Computes the network output for the conditioning half `xa`.
+    /// Computes the network output for the conditioning half `xa` (both batch-major).
     ///
-    /// Each ActNorm is folded into the convolution before it ([`ActNorm::channel_affine`]),
-    /// which gives the same function with fewer passes and less memory for autodiff.
+    /// The hidden activations are channel-major (see [`swap_batch_channels`]): only the narrow
+    /// input and output change layout. Each ActNorm is folded into the convolution before it
+    /// ([`ActNorm::channel_affine`]), which gives the same function with fewer passes and less
+    /// memory for autodiff.
     pub fn forward(&self, xa: Tensor<4>) -> Tensor<4> {
-        let h = relu(conv_then_norm(&self.conv_in, &self.norm_in, xa));
+        let x = swap_batch_channels(xa);
+        let h = relu(conv_then_norm(&self.conv_in, &self.norm_in, x));
         let h = relu(conv_then_norm(&self.conv_hidden, &self.norm_hidden, h));
-        self.output(h)
+        swap_batch_channels(self.output(h))
     }
 
-    /// Initialises both ActNorms from the data, then computes the output.
+    /// Initialises both ActNorms from the data, then computes the output (as [`Self::forward`]).
     pub fn initialize(self, xa: Tensor<4>) -> (Self, Tensor<4>) {
-        let (norm_in, h) = self.norm_in.initialize_normalize(self.conv_in.forward(xa));
-        let (norm_hidden, h) = self
-            .norm_hidden
-            .initialize_normalize(self.conv_hidden.forward(relu(h)));
+        let (norm_in, h) =
+            initialize_after(self.norm_in, self.conv_in.forward(swap_batch_channels(xa)));
+        let (norm_hidden, h) =
+            initialize_after(self.norm_hidden, self.conv_hidden.forward(relu(h)));
         let net = Self {
             norm_in,
             norm_hidden,
             ..self
         };
         let out = net.output(relu(h));
-        (net, out)
+        (net, swap_batch_channels(out))
     }
 
-    /// `conv_out(h) * exp(3 logs)`, the scale folded into `conv_out`.
+    /// `conv_out(h) * exp(3 logs)` of channel-major `h`, the scale folded into `conv_out`.
     fn output(&self, h: Tensor<4>) -> Tensor<4> {
         let [_, c_out, _, _] = self.out_logs.dims();
         let scale = self
@@ -127,10 +131,18 @@ impl CouplingNet {
     }
 }
 
-/// `norm(conv(x))` as one convolution; the ActNorms of a coupling network are per channel.
+/// `norm(conv(x))` of channel-major `x` as one convolution; the ActNorms of a coupling
+/// network are per channel.
 fn conv_then_norm(conv: &SameConv, norm: &ActNorm, x: Tensor<4>) -> Tensor<4> {
     match norm.channel_affine() {
         Some((scale, shift)) => conv.forward_affine(x, scale, Some(shift)),
-        None => norm.normalize(conv.forward(x)),
+        None => swap_batch_channels(norm.normalize(swap_batch_channels(conv.forward(x)))),
     }
+}
+
+/// Data-dependent initialisation of `norm` from channel-major `h` (ActNorm works batch-major),
+/// and the normalised `h`, channel-major.
+fn initialize_after(norm: ActNorm, h: Tensor<4>) -> (ActNorm, Tensor<4>) {
+    let (norm, h) = norm.initialize_normalize(swap_batch_channels(h));
+    (norm, swap_batch_channels(h))
 }

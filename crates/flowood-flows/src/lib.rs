@@ -12,6 +12,7 @@
 //! from a seeded host RNG, so the same seed gives the same model on every backend.
 
 mod actnorm;
+mod channel_major;
 mod conv;
 mod coupling;
 mod coupling_net;
@@ -30,6 +31,7 @@ mod squeeze;
 pub mod testing;
 
 pub use actnorm::ActNorm;
+pub use channel_major::{mix, same_conv, swap_batch_channels};
 pub use conv::{ConvInit, SameConv};
 pub use coupling::{Coupling, CouplingKind};
 pub use coupling_net::CouplingNet;
@@ -41,6 +43,6 @@ pub use invconv::InvConv1x1;
 pub use layer::{FlowOutput, InvertibleLayer, zero_logdet};
 pub use orthogonal_mix::OrthogonalMix;
 pub use param_init::{normal_values, trainable};
-pub use pointwise::{pointwise, same_conv};
+pub use pointwise::pointwise;
 pub use split::{merge, split};
 pub use squeeze::{squeeze, unsqueeze};

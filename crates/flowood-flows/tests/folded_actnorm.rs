@@ -5,8 +5,8 @@
 use burn::module::Module;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::CouplingNet;
 use flowood_flows::testing::{max_abs_diff, perturb_parameters, random_batch};
+use flowood_flows::{CouplingNet, SameConv, swap_batch_channels};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -15,11 +15,12 @@ use rand::rngs::StdRng;
 const NOISE: f64 = 0.3;
 
 /// `conv_out(relu(norm_hidden(conv_hidden(relu(norm_in(conv_in(x))))))) * exp(3 logs)`,
-/// layer by layer.
+/// layer by layer, each in the batch-major layout (the convolutions take channel-major tensors).
 fn layer_by_layer(net: &CouplingNet, x: Tensor<4>) -> Tensor<4> {
-    let h = relu(net.norm_in.normalize(net.conv_in.forward(x)));
-    let h = relu(net.norm_hidden.normalize(net.conv_hidden.forward(h)));
-    net.conv_out.forward(h) * net.out_logs.val().mul_scalar(3.0).exp()
+    let conv = |conv: &SameConv, x| swap_batch_channels(conv.forward(swap_batch_channels(x)));
+    let h = relu(net.norm_in.normalize(conv(&net.conv_in, x)));
+    let h = relu(net.norm_hidden.normalize(conv(&net.conv_hidden, h)));
+    conv(&net.conv_out, h) * net.out_logs.val().mul_scalar(3.0).exp()
 }
 
 fn network(device: &Device) -> CouplingNet {

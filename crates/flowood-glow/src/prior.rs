@@ -6,7 +6,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use flowood_flows::trainable;
 use flowood_flows::{ActNorm, FlowError, InvertibleLayer};
-use flowood_flows::{ConvInit, SameConv};
+use flowood_flows::{ConvInit, SameConv, swap_batch_channels};
 use rand::Rng;
 
 /// The two prior terms of one scale, per sample (shape `[B]`).
@@ -134,7 +134,9 @@ impl ScalePrior {
     /// Mean and log-std of the Gaussian prior variants, broadcastable to `like`.
     fn mean_logs(&self, like: &Tensor<4>, kept: Option<&Tensor<4>>) -> (Tensor<4>, Tensor<4>) {
         let params = match (self, kept) {
-            (Self::Conditional(p), Some(h)) => p.conv.forward(h.clone()),
+            (Self::Conditional(p), Some(h)) => {
+                swap_batch_channels(p.conv.forward(swap_batch_channels(h.clone())))
+            }
             (Self::Learned(p), _) => p.mean_logs.val(),
             // A conditional prior always sits below a split, which provides `kept`; the
             // standard normal is the only sensible reading otherwise.

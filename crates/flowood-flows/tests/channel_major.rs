@@ -1,11 +1,11 @@
-//! The matrix-product convolutions equal Burn's `conv2d`, in value and in gradient.
+//! The channel-major matrix-product convolutions equal Burn's `conv2d`, in value and in gradient.
 
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
-use flowood_flows::same_conv;
 use flowood_flows::testing::max_abs_diff;
 use flowood_flows::{host_tensor, normal_values};
+use flowood_flows::{same_conv, swap_batch_channels};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -16,6 +16,11 @@ fn random(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
         shape,
         device,
     )
+}
+
+/// [`same_conv`] on a batch-major `x`.
+fn channel_major_conv(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
+    swap_batch_channels(same_conv(swap_batch_channels(x), w))
 }
 
 fn reference(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
@@ -40,7 +45,7 @@ fn values_match_conv2d_without_autodiff() {
         for (i, (c_in, c_out, k)) in CASES.into_iter().enumerate() {
             let x = random([3, c_in, h, wd], i as u64, &device);
             let w = random([c_out, c_in, k, k], 10 + i as u64, &device);
-            let err = max_abs_diff(same_conv(x.clone(), w.clone()), reference(x, w));
+            let err = max_abs_diff(channel_major_conv(x.clone(), w.clone()), reference(x, w));
             assert!(err < 1e-4, "case {i} at {h}x{wd}: {err}");
         }
     }
@@ -56,7 +61,7 @@ fn values_and_gradients_match_conv2d_with_autodiff() {
         let x = random([3, c_in, h, wd], i as u64, &device).require_grad();
         let w = random([c_out, c_in, k, k], 10 + i as u64, &device).require_grad();
         let probe = random([3, c_out, h, wd], 20 + i as u64, &device);
-        let ours = same_conv(x.clone(), w.clone());
+        let ours = channel_major_conv(x.clone(), w.clone());
         let theirs = reference(x.clone(), w.clone());
         assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-4);
         let g_ours = (ours * probe.clone()).sum().backward();

@@ -1,0 +1,99 @@
+//! The channel-major layout `[C, B, H, W]` of a coupling network's activations, and the
+//! stride-1 "same" convolutions computed in it as single matrix products.
+//!
+//! In the batch-major layout `[B, C, H, W]` a 1x1 convolution is `B` products of
+//! `[C_out, C] x [C, H*W]`, and its weight gradient `B` products summed afterwards; at the
+//! paper configuration's 512 hidden channels and the last scale's 4x4 pixels each of those has
+//! an inner dimension of 16 and writes a 512x512 matrix that is then reduced. Channel-major,
+//! the same convolution is one product `[C_out, C] x [C, B*H*W]` whose gradients are one
+//! product each, with the batch and the pixels as the inner dimension. A coupling network
+//! converts its narrow input and output (the flow's channels) and keeps its wide hidden
+//! activations channel-major.
+
+use burn::tensor::Tensor;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::{ConvOptions, PadMode};
+
+use crate::pointwise::direct_conv_is_faster;
+
+/// `[B, C, H, W]` to `[C, B, H, W]` and back (the map is its own inverse): a view, copied by
+/// the first operation that needs contiguous data.
+pub fn swap_batch_channels(x: Tensor<4>) -> Tensor<4> {
+    x.swap_dims(0, 1)
+}
+
+/// `y[o, ...] = sum_c w[o, c] x[c, ...]` for channel-major `x`: a 1x1 convolution as one
+/// matrix product over the whole batch (forward-only on Flex, its direct 1x1 `conv2d` of
+/// one image `B*H` pixels high, the faster kernel there).
+pub fn mix(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
+    let [c, b, h, wd] = x.dims();
+    let [c_out, _] = w.dims();
+    if direct_conv_is_faster(&x) {
+        let kernel = w.reshape([c_out, c, 1, 1]);
+        let options = ConvOptions::new([1, 1], [0, 0], [1, 1], 1);
+        return conv2d(x.reshape([1, c, b * h, wd]), kernel, None, options)
+            .reshape([c_out, b, h, wd]);
+    }
+    w.matmul(x.reshape([c, b * h * wd]))
+        .reshape([c_out, b, h, wd])
+}
+
+/// Stride-1 convolution of channel-major `x: [C_in, B, H, W]` with an odd square kernel
+/// `w: [C_out, C_in, k, k]` and zero "same" padding, as one [`mix`] plus shifted copies.
+///
+/// With fewer input than output channels the input is unfolded (k*k shifted copies stacked
+/// along channels) and mixed once; otherwise all k*k kernel taps are applied at once as
+/// `C_out * k * k` output channels whose shifted copies are summed. Either way the product
+/// sees the smaller side of the convolution expanded k*k times.
+pub fn same_conv(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
+    let [c_out, c_in, k, _] = w.dims();
+    if k == 1 {
+        return mix(x, w.reshape([c_out, c_in]));
+    }
+    if c_in <= c_out {
+        unfold_then_mix(x, w)
+    } else {
+        mix_then_shift(x, w)
+    }
+}
+
+/// The `k*k` windows of the zero-padded channel-major `x`, in row-major tap order; window
+/// `tap` keeps channels `channels(tap)` of `x` and has the spatial size of `x`.
+fn shifted_windows(
+    x: Tensor<4>,
+    k: usize,
+    channels: impl Fn(usize) -> std::ops::Range<usize>,
+) -> Vec<Tensor<4>> {
+    let [_, b, h, w] = x.dims();
+    let p = k / 2;
+    let padded = x.pad((p, p, p, p), PadMode::Constant(0.0));
+    (0..k * k)
+        .map(|tap| {
+            let (dy, dx) = (tap / k, tap % k);
+            padded
+                .clone()
+                .slice([channels(tap), 0..b, dy..dy + h, dx..dx + w])
+        })
+        .collect()
+}
+
+fn unfold_then_mix(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
+    let [c_out, c_in, k, _] = w.dims();
+    let columns = Tensor::cat(shifted_windows(x, k, |_| 0..c_in), 0);
+    // Column channel index is tap * C_in + c, so the weight goes to [C_out, k, k, C_in].
+    mix(
+        columns,
+        w.permute([0, 2, 3, 1]).reshape([c_out, k * k * c_in]),
+    )
+}
+
+fn mix_then_shift(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
+    let [c_out, c_in, k, _] = w.dims();
+    // Output channel index is tap * C_out + o, so the weight goes to [k, k, C_out, C_in].
+    let taps = mix(x, w.permute([2, 3, 0, 1]).reshape([k * k * c_out, c_in]));
+    let mut windows = shifted_windows(taps, k, |tap| tap * c_out..(tap + 1) * c_out).into_iter();
+    let first = windows
+        .next()
+        .unwrap_or_else(|| unreachable!("k >= 1, so one tap at least"));
+    windows.fold(first, |acc, window| acc + window)
+}
