@@ -11,10 +11,9 @@
 //! activations channel-major.
 
 use burn::tensor::Tensor;
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::{ConvOptions, PadMode};
+use burn::tensor::ops::PadMode;
 
-use crate::pointwise::direct_conv_is_faster;
+use crate::pointwise::{direct_conv_is_faster, direct_conv1x1};
 
 /// `[B, C, H, W]` to `[C, B, H, W]` and back (the map is its own inverse): a view, copied by
 /// the first operation that needs contiguous data.
@@ -29,10 +28,7 @@ pub fn mix(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     let [c, b, h, wd] = x.dims();
     let [c_out, _] = w.dims();
     if direct_conv_is_faster(&x) {
-        let kernel = w.reshape([c_out, c, 1, 1]);
-        let options = ConvOptions::new([1, 1], [0, 0], [1, 1], 1);
-        return conv2d(x.reshape([1, c, b * h, wd]), kernel, None, options)
-            .reshape([c_out, b, h, wd]);
+        return direct_conv1x1(x.reshape([1, c, b * h, wd]), w).reshape([c_out, b, h, wd]);
     }
     w.matmul(x.reshape([c, b * h * wd]))
         .reshape([c_out, b, h, wd])

@@ -24,13 +24,20 @@ pub fn pointwise(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
             .reshape([b, c_out, 1, 1]);
     }
     if direct_conv_is_faster(&x) {
-        let kernel = w.reshape([c_out, c, 1, 1]);
-        conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
+        direct_conv1x1(x, w)
     } else {
         w.unsqueeze::<3>()
             .matmul(x.reshape([b, c, h * wd]))
             .reshape([b, c_out, h, wd])
     }
+}
+
+/// Burn's direct 1x1 `conv2d` of batch-major `x` with `w: [C_out, C]`: the faster kernel where
+/// [`direct_conv_is_faster`] says so.
+pub(crate) fn direct_conv1x1(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
+    let [c_out, c] = w.dims();
+    let kernel = w.reshape([c_out, c, 1, 1]);
+    conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
 }
 
 /// Whether a 1x1 `conv2d` beats the matrix product for `x`: only forward-only on Flex.
