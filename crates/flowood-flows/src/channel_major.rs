@@ -13,7 +13,7 @@
 use burn::tensor::Tensor;
 use burn::tensor::ops::PadMode;
 
-use crate::pointwise::{direct_conv_is_faster, direct_conv1x1};
+use crate::pointwise::{direct_conv1x1, forward_only_on_flex};
 
 /// `[B, C, H, W]` to `[C, B, H, W]` and back (the map is its own inverse): a view, copied by
 /// the first operation that needs contiguous data.
@@ -27,7 +27,7 @@ pub fn swap_batch_channels(x: Tensor<4>) -> Tensor<4> {
 pub fn mix(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     let [c, b, h, wd] = x.dims();
     let [c_out, _] = w.dims();
-    if direct_conv_is_faster(&x) {
+    if forward_only_on_flex(&x) {
         return direct_conv1x1(x.reshape([1, c, b * h, wd]), w).reshape([c_out, b, h, wd]);
     }
     w.matmul(x.reshape([c, b * h * wd]))
@@ -35,21 +35,75 @@ pub fn mix(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
 }
 
 /// Stride-1 convolution of channel-major `x: [C_in, B, H, W]` with an odd square kernel
-/// `w: [C_out, C_in, k, k]` and zero "same" padding, as one [`mix`] plus shifted copies.
+/// `w: [C_out, C_in, k, k]` and zero "same" padding, as one [`mix`] plus shifted copies
+/// (see [`PreparedConv`]).
+pub fn same_conv(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
+    PreparedConv::new(w, None).apply(x)
+}
+
+/// A stride-1 "same" convolution plus per-channel bias, its weight arranged once as the matrix
+/// of its product, so that a batch applied in chunks arranges it once.
 ///
 /// With fewer input than output channels the input is unfolded (k*k shifted copies stacked
 /// along channels) and mixed once; otherwise all k*k kernel taps are applied at once as
 /// `C_out * k * k` output channels whose shifted copies are summed. Either way the product
 /// sees the smaller side of the convolution expanded k*k times.
-pub fn same_conv(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
-    let [c_out, c_in, k, _] = w.dims();
-    if k == 1 {
-        return mix(x, w.reshape([c_out, c_in]));
+pub struct PreparedConv {
+    matrix: Tensor<2>,
+    form: ConvForm,
+    bias: Option<Tensor<1>>,
+}
+
+/// Which side of a [`PreparedConv`] the matrix product expands.
+enum ConvForm {
+    /// A 1x1 kernel: the product alone.
+    Pointwise,
+    /// `k x k`, `C_in` input channels unfolded before the product.
+    Unfold { k: usize, c_in: usize },
+    /// `k x k`, `C_out` output channels shifted and summed after the product.
+    Shift { k: usize, c_out: usize },
+}
+
+impl PreparedConv {
+    /// The convolution with weight `w: [C_out, C_in, k, k]` (odd `k`) and bias `[C_out]`.
+    pub fn new(w: Tensor<4>, bias: Option<Tensor<1>>) -> Self {
+        let [c_out, c_in, k, _] = w.dims();
+        let (matrix, form) = if k == 1 {
+            (w.reshape([c_out, c_in]), ConvForm::Pointwise)
+        } else if c_in <= c_out {
+            // Column channel index is tap * C_in + c, so the weight goes to [C_out, k, k, C_in].
+            let matrix = w.permute([0, 2, 3, 1]).reshape([c_out, k * k * c_in]);
+            (matrix, ConvForm::Unfold { k, c_in })
+        } else {
+            // Output channel index is tap * C_out + o, so the weight goes to [k, k, C_out, C_in].
+            let matrix = w.permute([2, 3, 0, 1]).reshape([k * k * c_out, c_in]);
+            (matrix, ConvForm::Shift { k, c_out })
+        };
+        Self { matrix, form, bias }
     }
-    if c_in <= c_out {
-        unfold_then_mix(x, w)
-    } else {
-        mix_then_shift(x, w)
+
+    /// The convolution of channel-major `x: [C_in, B, H, W]`, plus the bias.
+    pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = match self.form {
+            ConvForm::Pointwise => mix(x, self.matrix.clone()),
+            ConvForm::Unfold { k, c_in } => {
+                let columns = Tensor::cat(shifted_windows(x, k, |_| 0..c_in), 0);
+                mix(columns, self.matrix.clone())
+            }
+            ConvForm::Shift { k, c_out } => {
+                let taps = mix(x, self.matrix.clone());
+                sum_tensors(shifted_windows(taps, k, |tap| {
+                    tap * c_out..(tap + 1) * c_out
+                }))
+            }
+        };
+        match &self.bias {
+            Some(bias) => {
+                let [c] = bias.dims();
+                y + bias.clone().reshape([c, 1, 1, 1])
+            }
+            None => y,
+        }
     }
 }
 
@@ -73,23 +127,11 @@ fn shifted_windows(
         .collect()
 }
 
-fn unfold_then_mix(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
-    let [c_out, c_in, k, _] = w.dims();
-    let columns = Tensor::cat(shifted_windows(x, k, |_| 0..c_in), 0);
-    // Column channel index is tap * C_in + c, so the weight goes to [C_out, k, k, C_in].
-    mix(
-        columns,
-        w.permute([0, 2, 3, 1]).reshape([c_out, k * k * c_in]),
-    )
-}
-
-fn mix_then_shift(x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
-    let [c_out, c_in, k, _] = w.dims();
-    // Output channel index is tap * C_out + o, so the weight goes to [k, k, C_out, C_in].
-    let taps = mix(x, w.permute([2, 3, 0, 1]).reshape([k * k * c_out, c_in]));
-    let mut windows = shifted_windows(taps, k, |tap| tap * c_out..(tap + 1) * c_out).into_iter();
-    let first = windows
+/// The sum of `tensors` (at least one).
+fn sum_tensors(tensors: Vec<Tensor<4>>) -> Tensor<4> {
+    let mut tensors = tensors.into_iter();
+    let first = tensors
         .next()
         .unwrap_or_else(|| unreachable!("k >= 1, so one tap at least"));
-    windows.fold(first, |acc, window| acc + window)
+    tensors.fold(first, |acc, t| acc + t)
 }

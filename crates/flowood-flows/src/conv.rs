@@ -5,7 +5,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use rand::Rng;
 
-use crate::channel_major::same_conv;
+use crate::channel_major::PreparedConv;
 use crate::param_init::{normal_values, trainable};
 
 /// Square-kernel convolution, stride 1, zero padding that keeps the spatial size, of
@@ -58,40 +58,26 @@ impl SameConv {
         }
     }
 
-    /// Applies the convolution to channel-major `x: [C_in, B, H, W]` (through [`same_conv`]).
+    /// Applies the convolution to channel-major `x: [C_in, B, H, W]` (through [`same_conv`](crate::same_conv)).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        add_channel_bias(
-            same_conv(x, self.weight.val()),
-            self.bias.as_ref().map(Param::val),
-        )
+        self.prepared().apply(x)
     }
 
-    /// `scale * conv(x) + shift` per output channel (`scale`, `shift`: `[C_out]`) of
-    /// channel-major `x`, with the scale folded into the weights and the shift into the bias:
-    /// the product and one bias pass are the only work over the output, forward and backward.
-    pub fn forward_affine(
-        &self,
-        x: Tensor<4>,
-        scale: Tensor<1>,
-        shift: Option<Tensor<1>>,
-    ) -> Tensor<4> {
+    /// The convolution arranged for applying to several channel-major chunks.
+    pub fn prepared(&self) -> PreparedConv {
+        PreparedConv::new(self.weight.val(), self.bias.as_ref().map(Param::val))
+    }
+
+    /// The convolution `scale * conv(x) + shift` per output channel (`scale`, `shift`:
+    /// `[C_out]`), with the scale folded into the weights and the shift into the bias: the
+    /// product and one bias pass are the only work over the output, forward and backward.
+    pub fn prepared_affine(&self, scale: Tensor<1>, shift: Option<Tensor<1>>) -> PreparedConv {
         let [c_out, ..] = self.weight.dims();
         let weight = self.weight.val() * scale.clone().reshape([c_out, 1, 1, 1]);
         let bias = match (self.bias.as_ref().map(|b| b.val() * scale), shift) {
             (Some(b), Some(t)) => Some(b + t),
             (b, t) => b.or(t),
         };
-        add_channel_bias(same_conv(x, weight), bias)
-    }
-}
-
-/// `y + bias` for channel-major `y`, with `bias: [C]` broadcast over batch and space.
-fn add_channel_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
-    match bias {
-        Some(bias) => {
-            let [c] = bias.dims();
-            y + bias.reshape([c, 1, 1, 1])
-        }
-        None => y,
+        PreparedConv::new(weight, bias)
     }
 }

@@ -31,7 +31,7 @@ mod squeeze;
 pub mod testing;
 
 pub use actnorm::ActNorm;
-pub use channel_major::{mix, same_conv, swap_batch_channels};
+pub use channel_major::{PreparedConv, mix, same_conv, swap_batch_channels};
 pub use conv::{ConvInit, SameConv};
 pub use coupling::{Coupling, CouplingKind};
 pub use coupling_net::CouplingNet;

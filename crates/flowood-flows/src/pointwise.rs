@@ -23,7 +23,7 @@ pub fn pointwise(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
             .matmul(w.transpose())
             .reshape([b, c_out, 1, 1]);
     }
-    if direct_conv_is_faster(&x) {
+    if forward_only_on_flex(&x) {
         direct_conv1x1(x, w)
     } else {
         w.unsqueeze::<3>()
@@ -32,22 +32,23 @@ pub fn pointwise(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     }
 }
 
-/// Burn's direct 1x1 `conv2d` of batch-major `x` with `w: [C_out, C]`: the faster kernel where
-/// [`direct_conv_is_faster`] says so.
+/// Burn's direct 1x1 `conv2d` of batch-major `x` with `w: [C_out, C]`: the faster kernel
+/// forward-only on Flex ([`forward_only_on_flex`]).
 pub(crate) fn direct_conv1x1(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     let [c_out, c] = w.dims();
     let kernel = w.reshape([c_out, c, 1, 1]);
     conv2d(x, kernel, None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
 }
 
-/// Whether a 1x1 `conv2d` beats the matrix product for `x`: only forward-only on Flex.
+/// Whether `x` is computed forward-only (no autodiff) on Flex, where a 1x1 `conv2d` beats the
+/// matrix product and coupling networks run in cache-sized chunks of the batch.
 #[cfg(feature = "flex")]
-pub(crate) fn direct_conv_is_faster(x: &Tensor<4>) -> bool {
+pub(crate) fn forward_only_on_flex(x: &Tensor<4>) -> bool {
     !x.is_autodiff() && x.device() == burn::tensor::Device::flex()
 }
 
-/// Whether a 1x1 `conv2d` beats the matrix product for `x`: never without Flex.
+/// Whether `x` is computed forward-only on Flex: never without Flex.
 #[cfg(not(feature = "flex"))]
-pub(crate) fn direct_conv_is_faster(_x: &Tensor<4>) -> bool {
+pub(crate) fn forward_only_on_flex(_x: &Tensor<4>) -> bool {
     false
 }
