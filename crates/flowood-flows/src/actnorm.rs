@@ -60,7 +60,7 @@ impl ActNorm {
     /// The per-channel map `exp(s) * (x + b)` as `scale * x + shift`, each `[C]`.
     ///
     /// A convolution followed by this ActNorm is then one convolution with its weights scaled
-    /// ([`SameConv::forward_affine`](crate::conv::SameConv::forward_affine)): one pass over the
+    /// ([`SameConv::prepared_affine`](crate::conv::SameConv::prepared_affine)): one pass over the
     /// output instead of three, and one activation fewer kept for the backward pass.
     /// `None` for a per-element ActNorm, whose scale varies over space.
     pub fn channel_affine(&self) -> Option<(Tensor<1>, Tensor<1>)> {
