@@ -132,6 +132,6 @@ fn sum_tensors(tensors: Vec<Tensor<4>>) -> Tensor<4> {
     let mut tensors = tensors.into_iter();
     let first = tensors
         .next()
-        .unwrap_or_else(|| unreachable!("k >= 1, so one tap at least"));
+        .unwrap_or_else(|| unreachable!("shifted_windows gives k*k >= 1 windows"));
     tensors.fold(first, |acc, t| acc + t)
 }

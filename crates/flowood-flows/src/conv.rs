@@ -58,7 +58,8 @@ impl SameConv {
         }
     }
 
-    /// Applies the convolution to channel-major `x: [C_in, B, H, W]` (through [`same_conv`](crate::same_conv)).
+    /// Applies the convolution to channel-major `x: [C_in, B, H, W]` (through
+    /// [`same_conv`](crate::same_conv)).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         self.prepared().apply(x)
     }

@@ -124,7 +124,7 @@ impl CouplingNet {
         }
         let [_, _, h, w] = xa.dims();
         let [hidden, ..] = self.conv_hidden.weight.dims();
-        let image_bytes = hidden * h * w * std::mem::size_of::<f32>();
+        let image_bytes = hidden * h * w * xa.dtype().size();
         (CACHE_CHUNK_BYTES / image_bytes.max(1)).max(1)
     }
 
@@ -223,14 +223,18 @@ mod tests {
     use super::*;
     use crate::testing::{max_abs_diff, perturb_parameters, random_batch};
 
+    /// A network of 512 hidden channels (2 in, 4 out).
+    fn wide_network(device: &Device) -> CouplingNet {
+        let mut rng = StdRng::seed_from_u64(3);
+        CouplingNet::new(2, 512, 4, &mut rng, device).expect("valid sizes")
+    }
+
     /// At 512 hidden channels and 32x32 pixels one image's hidden activation takes all of
     /// [`CACHE_CHUNK_BYTES`], so every image of the batch is a chunk of its own.
     #[test]
     fn chunked_forward_equals_one_pass_over_the_batch() {
         let device = Device::flex();
-        let mut rng = StdRng::seed_from_u64(3);
-        let net = CouplingNet::new(2, 512, 4, &mut rng, &device).expect("valid sizes");
-        let net = perturb_parameters(net, 0.3, 4);
+        let net = perturb_parameters(wide_network(&device), 0.3, 4);
         let x = random_batch([3, 2, 32, 32], 5, 0.0, &device);
         assert_eq!(net.images_per_chunk(&x), 1);
         let whole = net.prepared().apply(x.clone());
@@ -246,8 +250,7 @@ mod tests {
     #[test]
     fn autodiff_forward_takes_the_whole_batch() {
         let device = Device::flex().autodiff();
-        let mut rng = StdRng::seed_from_u64(3);
-        let net = CouplingNet::new(2, 512, 4, &mut rng, &device).expect("valid sizes");
+        let net = wide_network(&device);
         let x = random_batch([3, 2, 32, 32], 5, 0.0, &device);
         assert_eq!(net.images_per_chunk(&x), usize::MAX);
     }
