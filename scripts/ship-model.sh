@@ -80,7 +80,8 @@ PY
 )
 steps="${info[0]}"; step_time="${info[1]}"; settings="${info[2]}"; evals="${info[3]}"
 sha=$(sha256sum "$out/model.safetensors" | cut -d' ' -f1)
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+# The machine the card names; MACHINE overrides it for a run that moved between machines.
+machine="${MACHINE:-a 2-core $(lscpu | sed -n 's/^Model name: *//p' | head -1)}"
 variant=$(python3 -c "print(''.join(w.capitalize() for w in '$name'.split('-')))")
 architecture=$(python3 -c "import json;c=json.load(open('$out/model.json'));print(f\"{c['in_channels']}x{c['image_size']}x{c['image_size']}, L={c['levels']}, K={c['steps_per_level']}, hidden {c['hidden_channels']}, {c['coupling']} coupling, {c['prior']} prior\")")
 
@@ -148,7 +149,7 @@ files() {
   echo "| architecture | multiscale Glow, $architecture |"
   echo "| training steps | $steps$([ "$kind" = fashion ] && echo " of fine-tuning from \`pretrained:$parent\`") |"
   echo "| training settings | $settings |"
-  echo "| time in training steps | $step_time on 2 threads of a 2-core $cpu, sharing the machine with other work (sum of the logged step times) |"
+  echo "| time in training steps | $step_time on 2 threads of $machine, sharing the machine with other work (sum of the logged step times) |"
   echo "$checks"
   echo "| $([ "$kind" = general ] && echo test || echo held-out) bits/dim during training (step: bits/dim) | $evals |"
   echo "| model.safetensors sha256 | \`$sha\` |"
