@@ -68,7 +68,10 @@ evals = ", ".join(f'{offset + r["step"]}: {r["test_bits_per_dim"]:.3f}' for r in
 if before:
     hours += before["hours"]
     evals = ", ".join(e for e in (before["evals"], evals) if e)
-    last = (f"{offset + last} ({offset} from scratch, then {last} from those weights with a fresh "
+    # The shipped model's own history, from its card's steps row ("N" or "N (how)").
+    history = before.get("history", str(offset))
+    how = history[history.index("(") + 1:history.rindex(")")] if "(" in history else f"{offset} from scratch"
+    last = (f"{offset + last} ({how}, then {last} from those weights with a fresh "
             f"optimizer: `train-general.sh --continue`)")
 objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
 settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '

@@ -41,6 +41,7 @@ rows = dict(re.findall(r"^\| ([^|]+?) \| (.+?) \|$", open(sys.argv[1]).read(), r
 evals = next(v for k, v in rows.items() if k.endswith("bits/dim during training (step: bits/dim)"))
 print(json.dumps({
     "steps": int(re.match(r"\d+", rows["training steps"]).group()),
+    "history": rows["training steps"],
     "hours": float(re.match(r"[\d.]+", rows["time in training steps"]).group())
     * (1 if rows["time in training steps"].split()[1] == "h" else 1 / 60),
     "evals": evals,
