@@ -30,8 +30,18 @@ pub fn mix(x: Tensor<4>, w: Tensor<2>) -> Tensor<4> {
     if forward_only_on_flex(&x) {
         return direct_conv1x1(x.reshape([1, c, b * h, wd]), w).reshape([c_out, b, h, wd]);
     }
-    w.matmul(x.reshape([c, b * h * wd]))
-        .reshape([c_out, b, h, wd])
+    product(w, x.reshape([c, b * h * wd])).reshape([c_out, b, h, wd])
+}
+
+/// `lhs` times `rhs`: on Flex the product whose outputs, forward and backward, are written
+/// once (`typed_product`), elsewhere `matmul`.
+#[cfg(feature = "flex")]
+use crate::typed_product::product;
+
+/// `lhs` times `rhs` (`matmul`: without Flex there is no typed product).
+#[cfg(not(feature = "flex"))]
+fn product(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
+    lhs.matmul(rhs)
 }
 
 /// Stride-1 convolution of channel-major `x: [C_in, B, H, W]` with an odd square kernel

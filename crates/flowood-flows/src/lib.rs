@@ -29,6 +29,8 @@ mod split;
 mod squeeze;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "flex")]
+mod typed_product;
 
 pub use actnorm::ActNorm;
 pub use channel_major::{PreparedConv, mix, same_conv, swap_batch_channels};

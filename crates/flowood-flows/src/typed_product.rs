@@ -1,0 +1,242 @@
+//! The coupling networks' matrix product on Flex, with an output written once.
+//!
+//! Burn 0.22's Flex allocates every matrix product's output with `FlexTensor::empty`, which
+//! zero-fills a byte vector and then, because a byte vector promises only 1-byte alignment,
+//! copies it into an aligned allocation: the output is written three times before the kernel
+//! writes it, and under autodiff so are both gradients' outputs. A `perf` profile of a small
+//! training step put 11% of the samples in those copies and 6% in the zero-fills. This product
+//! runs the same `gemm` kernel (same arguments, hence the same arithmetic and results) into a
+//! typed vector that it never initialises, as a Burn backend extension with its own backward
+//! pass (`dC` times `B^T` and `A^T` times `dC`, themselves such products on strided views).
+//!
+//! Like Flex's own `matmul` as flowood builds it (Burn without its `rayon` feature), the product
+//! runs on the calling thread: flowood spreads a training step over threads by shards of the
+//! batch. Only Flex and Autodiff over Flex implement it; [`product`] falls back to `matmul` on
+//! every other device.
+
+use burn::backend::{Backend, Flex, backend_extension, tensor::FloatTensor};
+use burn::tensor::{Bytes, DType, Device, Tensor};
+use burn_autodiff::Autodiff;
+use burn_autodiff::NodeId;
+use burn_autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind, binary};
+use burn_flex::{FlexTensor, Layout};
+
+/// A matrix product whose output is written once (see the module documentation).
+#[backend_extension(Flex: cfg(feature = "flex"), Autodiff: cfg(feature = "flex"))]
+pub trait TypedProductOps: Backend {
+    /// `lhs: [M, K]` times `rhs: [K, N]`, either of them a strided view.
+    fn typed_product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self>;
+}
+
+/// `lhs: [M, K]` times `rhs: [K, N]`: the typed product on Flex (with and without autodiff),
+/// `matmul` elsewhere. Both give the same values.
+pub(crate) fn product(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
+    if lhs.device() != Device::flex() || lhs.dtype() != DType::F32 {
+        return lhs.matmul(rhs);
+    }
+    let out = <burn::backend::Dispatch as TypedProductOps>::typed_product(
+        lhs.into_dispatch(),
+        rhs.into_dispatch(),
+    );
+    Tensor::from_dispatch(out)
+}
+
+impl TypedProductOps for Flex {
+    // The kernel takes raw pointers, and the output is written before it is read.
+    #[allow(unsafe_code)]
+    fn typed_product(lhs: FlexTensor, rhs: FlexTensor) -> FlexTensor {
+        if lhs.dtype() != DType::F32 || rhs.dtype() != DType::F32 {
+            return <Flex as burn::backend::ops::FloatTensorOps<Flex>>::float_matmul(lhs, rhs);
+        }
+        let (m, k) = dims(lhs.layout());
+        let (k_rhs, n) = dims(rhs.layout());
+        assert_eq!(
+            k, k_rhs,
+            "typed_product: inner dimensions {k} and {k_rhs} differ"
+        );
+        let mut out = Vec::<f32>::with_capacity(m * n);
+        let (lhs_rs, lhs_cs) = strides(lhs.layout());
+        let (rhs_rs, rhs_cs) = strides(rhs.layout());
+        let lhs_data: &[f32] = lhs.storage();
+        let rhs_data: &[f32] = rhs.storage();
+        // SAFETY: both views lie inside their storage (Flex's layouts are checked when made),
+        // `out` has room for `m * n` values, and `gemm` with `read_dst = false` writes every one
+        // of them without reading any, so they are initialised when the length is set.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                out.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                lhs_data.as_ptr().add(lhs.layout().start_offset()),
+                lhs_cs,
+                lhs_rs,
+                rhs_data.as_ptr().add(rhs.layout().start_offset()),
+                rhs_cs,
+                rhs_rs,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+            out.set_len(m * n);
+        }
+        FlexTensor::new(
+            Bytes::from_elems(out),
+            Layout::contiguous([m, n].into()),
+            DType::F32,
+        )
+    }
+}
+
+/// `(rows, columns)` of a 2-D layout.
+fn dims(layout: &Layout) -> (usize, usize) {
+    let shape = layout.shape();
+    assert_eq!(shape.num_dims(), 2, "typed_product takes matrices");
+    (shape[0], shape[1])
+}
+
+/// `(row stride, column stride)` of a 2-D layout, in elements.
+fn strides(layout: &Layout) -> (isize, isize) {
+    let strides = layout.strides();
+    (strides[0], strides[1])
+}
+
+impl<B: Backend + TypedProductOps, C: CheckpointStrategy> TypedProductOps for Autodiff<B, C> {
+    /// Burn's autodiff `matmul` with the typed product forward and backward: each operand is
+    /// kept (checkpointed) only when the other one needs its gradient.
+    fn typed_product(
+        lhs: FloatTensor<Autodiff<B, C>>,
+        rhs: FloatTensor<Autodiff<B, C>>,
+    ) -> FloatTensor<Autodiff<B, C>> {
+        let (lhs_tracked, rhs_tracked) = (lhs.is_tracked(), rhs.is_tracked());
+        match Product
+            .prepare::<C>([lhs.node(), rhs.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let lhs_state = rhs_tracked.then(|| prep.checkpoint(&lhs));
+                let rhs_state = lhs_tracked.then(|| prep.checkpoint(&rhs));
+                let out = B::typed_product(lhs.into_primitive(), rhs.into_primitive());
+                prep.finish((lhs_state, rhs_state), out)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(B::typed_product(lhs.into_primitive(), rhs.into_primitive()))
+            }
+        }
+    }
+}
+
+/// The backward pass of `C = A B`: `dA = dC B^T`, `dB = A^T dC`.
+#[derive(Debug)]
+struct Product;
+
+impl<B: Backend + TypedProductOps> Backward<B, 2> for Product {
+    /// The checkpointed operands, each present when the other one is tracked.
+    type State = (Option<NodeId>, Option<NodeId>);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 2>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let (lhs, rhs) = ops.state;
+        let lhs = lhs.map(|lhs| checkpointer.retrieve_node_output::<FloatTensor<B>>(lhs));
+        let rhs = rhs.map(|rhs| checkpointer.retrieve_node_output::<FloatTensor<B>>(rhs));
+        binary::<B, _, _>(
+            ops.parents,
+            ops.node,
+            grads,
+            |grad| B::typed_product(grad, B::float_transpose(operand(rhs))),
+            |grad| B::typed_product(B::float_transpose(operand(lhs)), grad),
+        );
+    }
+}
+
+/// A checkpointed operand, present whenever the gradient that needs it is asked for.
+fn operand<T>(checkpointed: Option<T>) -> T {
+    checkpointed.unwrap_or_else(|| unreachable!("kept whenever the other operand is tracked"))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Tensor};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::product;
+    use crate::{host_tensor, normal_values, to_host};
+
+    fn random(shape: [usize; 2], seed: u64, device: &Device) -> Tensor<2> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        host_tensor(
+            normal_values(&mut rng, shape[0] * shape[1], 1.0),
+            shape,
+            device,
+        )
+    }
+
+    /// `(M, K, N)`: a coupling network's narrow and wide products, and one large enough for
+    /// several threads.
+    const SHAPES: [(usize, usize, usize); 3] = [(4, 9, 7), (16, 3, 200), (200, 200, 200)];
+
+    /// The same kernel with the same arguments as Burn's `matmul`: equal to the last bit, on
+    /// contiguous operands and on transposed views of contiguous ones.
+    #[test]
+    fn equals_matmul_on_contiguous_and_strided_operands() {
+        let device = Device::flex();
+        for (i, (m, k, n)) in SHAPES.into_iter().enumerate() {
+            let seed = 4 * i as u64;
+            let (a, b) = (
+                random([m, k], seed, &device),
+                random([k, n], seed + 1, &device),
+            );
+            let expected = to_host(a.clone().matmul(b.clone()));
+            assert_eq!(to_host(product(a, b)), expected, "{m}x{k}x{n}");
+            let a_view = random([k, m], seed + 2, &device).transpose();
+            let b_view = random([n, k], seed + 3, &device).transpose();
+            let expected = to_host(a_view.clone().matmul(b_view.clone()));
+            assert_eq!(
+                to_host(product(a_view, b_view)),
+                expected,
+                "{m}x{k}x{n}, views"
+            );
+        }
+    }
+
+    /// Gradients of `sum(g * A B)` equal those of Burn's autodiff `matmul`, with both operands
+    /// trained and with one of them frozen.
+    #[test]
+    fn gradients_equal_matmuls() {
+        let device = Device::flex().autodiff();
+        for (i, (m, k, n)) in SHAPES.into_iter().enumerate() {
+            for frozen in [None, Some(0), Some(1)] {
+                let trained = |t: Tensor<2>, operand| match frozen == Some(operand) {
+                    true => t,
+                    false => t.require_grad(),
+                };
+                let a = trained(random([m, k], 2 * i as u64, &device), 0);
+                let b = trained(random([k, n], 2 * i as u64 + 1, &device), 1);
+                let g = random([m, n], 99, &device);
+                let grads = |c: Tensor<2>| {
+                    let g = (c * g.clone()).sum().backward();
+                    (a.grad(&g).map(to_host), b.grad(&g).map(to_host))
+                };
+                let expected = grads(a.clone().matmul(b.clone()));
+                let got = grads(product(a.clone(), b.clone()));
+                assert_eq!(got, expected, "{m}x{k}x{n}, frozen {frozen:?}");
+                assert_eq!(got.0.is_some(), frozen != Some(0));
+                assert_eq!(got.1.is_some(), frozen != Some(1));
+            }
+        }
+    }
+}
