@@ -77,11 +77,19 @@ objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
 settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '
             f'{cfg["warmup_steps"]} steps, weight decay {cfg["weight_decay"]}, seed {cfg["seed"]}, '
             f'objective: {objective}')
+if before and before.get("settings", settings) != settings:
+    settings = f'{before["settings"]}; the continued steps: {settings}'
 duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
-print(last, duration, settings, evals or "none", sep="\n")
+# The environment of the retraining commands: where the run stopped, and its rate if not the
+# default (train-general.sh's MAX_STEPS and LR).
+rate = "" if cfg["learning_rate"] == 5e-4 else f'LR={cfg["learning_rate"]} '
+env = f'MAX_STEPS={offset} ' if before else f'{rate}MAX_STEPS={state["step"]} '
+continued_env = f'{rate}MAX_STEPS={state["step"]} ' if before else ""
+print(last, duration, settings, evals or "none", env, continued_env, sep="\n")
 PY
 )
 steps="${info[0]}"; step_time="${info[1]}"; settings="${info[2]}"; evals="${info[3]}"
+env="${info[4]}"; continued_env="${info[5]}"
 sha=$(sha256sum "$out/model.safetensors" | cut -d' ' -f1)
 # The machine the card names; MACHINE overrides it for a run that moved between machines.
 machine="${MACHINE:-a 2-core $(lscpu | sed -n 's/^Model name: *//p' | head -1)}"
@@ -120,10 +128,10 @@ fashion_data() {
 }
 retrain() {
   if [ "$kind" = general ]; then
-    echo "bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
+    echo "${env}bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
     echo "bash scripts/ship-model.sh runs/general-$name $name        # this card and the weights"
     if [ -f "$run/continued-from.json" ]; then
-      echo "bash scripts/train-general.sh $name runs/continued-$name --continue   # then on from the shipped weights"
+      echo "${continued_env}bash scripts/train-general.sh $name runs/continued-$name --continue   # then on from the shipped weights"
       echo "bash scripts/ship-model.sh runs/continued-$name $name"
     fi
   else

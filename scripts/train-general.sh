@@ -5,6 +5,11 @@
 #   bash scripts/train-general.sh grey32 [OUT]   # grey 32x32, small preset (default OUT runs/general-grey32)
 #   bash scripts/train-general.sh rgb32 [OUT]    # the same in colour, 3x32x32
 #   bash scripts/train-general.sh rgb32 OUT --continue   # train the shipped weights on
+#   MAX_STEPS=27500 bash scripts/train-general.sh grey32 OUT   # stop at step 27500
+#   LR=0.00005 bash scripts/train-general.sh grey32 OUT --continue   # on at a tenth of the rate
+#
+# MAX_STEPS (default 60000) is the step the run stops at (with --continue, counted from the
+# shipped weights); LR (default the library's, 0.0005) the Adamax learning rate.
 #
 # --continue starts from the shipped model (`flowood finetune --from pretrained:NAME`, a fresh
 # optimizer warmed up over 100 steps, seed 1 for a new order of batches) when its training
@@ -32,7 +37,8 @@ cargo build --release -p flowood-cli --quiet
 # chosen on held-out Fashion-MNIST *training* images (docs/experiments); translation and
 # horizontal flips as for every photo set.
 augment=(--photometric 16,0.75 --zoom-out 0.75,0.25)
-run=(--max-steps 60000 --checkpoint-every 250 --eval-every 500 --threads 2 --resume --quiet --out "$out")
+lr=(); [ -z "${LR:-}" ] || lr=(--lr "$LR")
+run=("${lr[@]}" --max-steps "${MAX_STEPS:-60000}" --checkpoint-every 250 --eval-every 500 --threads 2 --resume --quiet --out "$out")
 if [ "${3:-}" = --continue ]; then
   mkdir -p "$out"
   [ -f "$out/continued-from.json" ] || python3 - "models/$name/README.md" > "$out/continued-from.json" <<'PY'
@@ -45,6 +51,7 @@ print(json.dumps({
     "hours": float(re.match(r"[\d.]+", rows["time in training steps"]).group())
     * (1 if rows["time in training steps"].split()[1] == "h" else 1 / 60),
     "evals": evals,
+    "settings": rows["training settings"],
 }))
 PY
   exec nice -n 19 "$CARGO_TARGET_DIR/release/flowood" finetune --from "pretrained:$name" \
