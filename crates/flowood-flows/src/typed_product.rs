@@ -185,8 +185,7 @@ mod tests {
         )
     }
 
-    /// `(M, K, N)`: a coupling network's narrow and wide products, and one large enough for
-    /// several threads.
+    /// `(M, K, N)`: a coupling network's narrow and wide products, and a large square one.
     const SHAPES: [(usize, usize, usize); 3] = [(4, 9, 7), (16, 3, 200), (200, 200, 200)];
 
     /// The same kernel with the same arguments as Burn's `matmul`: equal to the last bit, on
