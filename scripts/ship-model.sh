@@ -57,7 +57,7 @@ fi
 # A run of `train-general.sh NAME OUT --continue` adds the shipped model's own training, recorded
 # in its continued-from.json, before its steps.
 mapfile -t info < <(python3 - "$run/metrics.jsonl" "$ckpt/state.json" "$run/continued-from.json" <<'PY'
-import json, os, sys
+import json, os, re, sys
 state = json.load(open(sys.argv[2]))
 last, cfg = state["step"], state["config"]
 before = json.load(open(sys.argv[3])) if os.path.exists(sys.argv[3]) else None
@@ -80,11 +80,14 @@ settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-
 if before and before.get("settings", settings) != settings:
     settings = f'{before["settings"]}; the continued steps: {settings}'
 duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
-# The environment of the retraining commands: where the run stopped, and its rate if not the
-# default (train-general.sh's MAX_STEPS and LR).
-rate = "" if cfg["learning_rate"] == 5e-4 else f'LR={cfg["learning_rate"]} '
-env = f'MAX_STEPS={offset} ' if before else f'{rate}MAX_STEPS={state["step"]} '
-continued_env = f'{rate}MAX_STEPS={state["step"]} ' if before else ""
+# The environment of the retraining commands (train-general.sh's LR and MAX_STEPS): each run's
+# rate and where it stopped; a continuation's first run is the shipped model's.
+here = f'LR={cfg["learning_rate"]} MAX_STEPS={state["step"]} '
+if before:
+    before_lr = re.search(r"Adamax lr ([^,]+),", before["settings"]).group(1)
+    env, continued_env = f"LR={before_lr} MAX_STEPS={offset} ", here
+else:
+    env, continued_env = here, ""
 print(last, duration, settings, evals or "none", env, continued_env, sep="\n")
 PY
 )

@@ -33,7 +33,7 @@ pub trait TypedProductOps: Backend {
 /// `lhs: [M, K]` times `rhs: [K, N]`: the typed product on Flex (with and without autodiff),
 /// `matmul` elsewhere. Both give the same values.
 pub(crate) fn product(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
-    if lhs.device() != Device::flex() || lhs.dtype() != DType::F32 {
+    if lhs.device() != Device::flex() {
         return lhs.matmul(rhs);
     }
     let out = <burn::backend::Dispatch as TypedProductOps>::typed_product(
