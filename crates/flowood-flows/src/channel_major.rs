@@ -11,9 +11,9 @@
 //! activations channel-major.
 
 use burn::tensor::Tensor;
-use burn::tensor::ops::PadMode;
 
 use crate::pointwise::{direct_conv1x1, forward_only_on_flex};
+use crate::same_windows;
 
 /// `[B, C, H, W]` to `[C, B, H, W]` and back (the map is its own inverse): a view, copied by
 /// the first operation that needs contiguous data.
@@ -68,10 +68,10 @@ pub struct PreparedConv {
 enum ConvForm {
     /// A 1x1 kernel: the product alone.
     Pointwise,
-    /// `k x k`, `C_in` input channels unfolded before the product.
-    Unfold { k: usize, c_in: usize },
-    /// `k x k`, `C_out` output channels shifted and summed after the product.
-    Shift { k: usize, c_out: usize },
+    /// `k x k`, the input channels unfolded before the product.
+    Unfold { k: usize },
+    /// `k x k`, the output channels shifted and summed after the product.
+    Shift { k: usize },
 }
 
 impl PreparedConv {
@@ -83,11 +83,11 @@ impl PreparedConv {
         } else if c_in <= c_out {
             // Column channel index is tap * C_in + c, so the weight goes to [C_out, k, k, C_in].
             let matrix = w.permute([0, 2, 3, 1]).reshape([c_out, k * k * c_in]);
-            (matrix, ConvForm::Unfold { k, c_in })
+            (matrix, ConvForm::Unfold { k })
         } else {
             // Output channel index is tap * C_out + o, so the weight goes to [k, k, C_out, C_in].
             let matrix = w.permute([2, 3, 0, 1]).reshape([k * k * c_out, c_in]);
-            (matrix, ConvForm::Shift { k, c_out })
+            (matrix, ConvForm::Shift { k })
         };
         Self { matrix, form, bias }
     }
@@ -96,16 +96,8 @@ impl PreparedConv {
     pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {
         let y = match self.form {
             ConvForm::Pointwise => mix(x, self.matrix.clone()),
-            ConvForm::Unfold { k, c_in } => {
-                let columns = Tensor::cat(shifted_windows(x, k, |_| 0..c_in), 0);
-                mix(columns, self.matrix.clone())
-            }
-            ConvForm::Shift { k, c_out } => {
-                let taps = mix(x, self.matrix.clone());
-                sum_tensors(shifted_windows(taps, k, |tap| {
-                    tap * c_out..(tap + 1) * c_out
-                }))
-            }
+            ConvForm::Unfold { k } => mix(same_windows::unfold(x, k), self.matrix.clone()),
+            ConvForm::Shift { k } => same_windows::sum_shifted(mix(x, self.matrix.clone()), k),
         };
         match &self.bias {
             Some(bias) => {
@@ -115,33 +107,4 @@ impl PreparedConv {
             None => y,
         }
     }
-}
-
-/// The `k*k` windows of the zero-padded channel-major `x`, in row-major tap order; window
-/// `tap` keeps channels `channels(tap)` of `x` and has the spatial size of `x`.
-fn shifted_windows(
-    x: Tensor<4>,
-    k: usize,
-    channels: impl Fn(usize) -> std::ops::Range<usize>,
-) -> Vec<Tensor<4>> {
-    let [_, b, h, w] = x.dims();
-    let p = k / 2;
-    let padded = x.pad((p, p, p, p), PadMode::Constant(0.0));
-    (0..k * k)
-        .map(|tap| {
-            let (dy, dx) = (tap / k, tap % k);
-            padded
-                .clone()
-                .slice([channels(tap), 0..b, dy..dy + h, dx..dx + w])
-        })
-        .collect()
-}
-
-/// The sum of `tensors` (at least one).
-fn sum_tensors(tensors: Vec<Tensor<4>>) -> Tensor<4> {
-    let mut tensors = tensors.into_iter();
-    let first = tensors
-        .next()
-        .unwrap_or_else(|| unreachable!("shifted_windows gives k*k >= 1 windows"));
-    tensors.fold(first, |acc, t| acc + t)
 }

@@ -18,6 +18,8 @@ mod coupling;
 mod coupling_net;
 mod dense_step;
 mod error;
+#[cfg(feature = "flex")]
+mod flex_windows;
 mod flow_step;
 mod host;
 mod invconv;
@@ -25,6 +27,7 @@ mod layer;
 mod orthogonal_mix;
 mod param_init;
 mod pointwise;
+mod same_windows;
 mod split;
 mod squeeze;
 #[cfg(feature = "testing")]
