@@ -1,56 +1,69 @@
-//! [`same_windows`](crate::same_windows) forward-only on Flex, each one pass over a typed
-//! vector.
+//! [`same_windows`](crate::same_windows) on Flex, each one pass over a typed vector, forward
+//! and backward.
 //!
 //! With Burn's operations the padding, the window slices and their concatenation or sum
 //! write the data three more times: a `perf` profile of small-configuration scoring put 6% of
 //! the samples in Flex's slice writes (the padding), 7% in its strided copies and 3% in
-//! `memset`. This Burn backend extension writes each output once and has no backward pass: it
-//! serves forward-only passes, where autodiff is off. The values are those of the Burn
-//! operations (the sums add the windows in the same order).
+//! `memset`. This Burn backend extension writes each output once. Forward, the values are
+//! those of the Burn operations (the sums add the windows in the same order). The two
+//! operations are each other's adjoints with the shifts mirrored (tap `t` shifted by the
+//! offset of tap `k*k - 1 - t`), which is their backward pass under autodiff.
 
 use burn::backend::{Backend, Flex, backend_extension, tensor::FloatTensor};
-use burn::tensor::{Bytes, DType, Tensor};
+use burn::tensor::{Bytes, DType, Device, Tensor};
+use burn_autodiff::Autodiff;
+use burn_autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn_flex::{FlexTensor, Layout};
 
-use crate::pointwise::forward_only_on_flex;
-
-/// The windows written once, forward-only on Flex (see the module documentation).
-#[backend_extension(Flex: cfg(feature = "flex"))]
+/// The windows written once on Flex (see the module documentation). With `mirrored`, tap `t`
+/// takes the shift of tap `k*k - 1 - t`.
+#[backend_extension(Flex: cfg(feature = "flex"), Autodiff: cfg(feature = "flex"))]
 pub trait SameWindowOps: Backend {
     /// `[C, B, H, W]` to `[k*k*C, B, H, W]`: channel `tap * C + c` is channel `c` shifted by
     /// the tap's offset, zero where the shift leaves the image.
-    fn unfold_windows(x: FloatTensor<Self>, k: usize) -> FloatTensor<Self>;
+    fn unfold_windows(x: FloatTensor<Self>, k: usize, mirrored: bool) -> FloatTensor<Self>;
     /// `[k*k*C, B, H, W]` to `[C, B, H, W]`: the sum over taps of channel block `tap` shifted
     /// by the tap's offset, zero where the shift leaves the image.
-    fn sum_shifted_windows(taps: FloatTensor<Self>, k: usize) -> FloatTensor<Self>;
+    fn sum_shifted_windows(taps: FloatTensor<Self>, k: usize, mirrored: bool) -> FloatTensor<Self>;
 }
 
-/// Whether the windows of `x` come from this extension: forward-only on Flex, 32-bit floats.
+/// Whether the windows of `x` come from this extension: on Flex, 32-bit floats.
 pub(crate) fn applies(x: &Tensor<4>) -> bool {
-    forward_only_on_flex(x) && x.dtype() == DType::F32
+    x.device() == Device::flex() && x.dtype() == DType::F32
 }
 
 /// [`same_windows::unfold`](crate::same_windows::unfold) written once.
 pub(crate) fn unfold(x: Tensor<4>, k: usize) -> Tensor<4> {
-    let out = <burn::backend::Dispatch as SameWindowOps>::unfold_windows(x.into_dispatch(), k);
+    let out =
+        <burn::backend::Dispatch as SameWindowOps>::unfold_windows(x.into_dispatch(), k, false);
     Tensor::from_dispatch(out)
 }
 
 /// [`same_windows::sum_shifted`](crate::same_windows::sum_shifted) written once.
 pub(crate) fn sum_shifted(taps: Tensor<4>, k: usize) -> Tensor<4> {
-    let out =
-        <burn::backend::Dispatch as SameWindowOps>::sum_shifted_windows(taps.into_dispatch(), k);
+    let out = <burn::backend::Dispatch as SameWindowOps>::sum_shifted_windows(
+        taps.into_dispatch(),
+        k,
+        false,
+    );
     Tensor::from_dispatch(out)
 }
 
+/// The shift of tap `tap` of a `k x k` kernel over `h x w` images, mirrored or not.
+fn tap_shift(tap: usize, k: usize, mirrored: bool, h: usize, w: usize) -> Shift {
+    Shift::of(if mirrored { k * k - 1 - tap } else { tap }, k, h, w)
+}
+
 impl SameWindowOps for Flex {
-    fn unfold_windows(x: FlexTensor, k: usize) -> FlexTensor {
+    fn unfold_windows(x: FlexTensor, k: usize, mirrored: bool) -> FlexTensor {
         let x = contiguous(x);
         let [c, b, h, w] = dims(&x);
         let src = values(&x);
         let mut out = Vec::with_capacity(k * k * src.len());
         for tap in 0..k * k {
-            let shift = Shift::of(tap, k, h, w);
+            let shift = tap_shift(tap, k, mirrored, h, w);
             for plane in src.chunks_exact(h * w) {
                 shift.push_window(plane, &mut out);
             }
@@ -58,7 +71,7 @@ impl SameWindowOps for Flex {
         f32_tensor(out, [k * k * c, b, h, w])
     }
 
-    fn sum_shifted_windows(taps: FlexTensor, k: usize) -> FlexTensor {
+    fn sum_shifted_windows(taps: FlexTensor, k: usize, mirrored: bool) -> FlexTensor {
         let taps = contiguous(taps);
         let [c_all, b, h, w] = dims(&taps);
         let plane = h * w;
@@ -69,12 +82,12 @@ impl SameWindowOps for Flex {
             .unwrap_or_else(|| unreachable!("a k x k kernel has k*k >= 1 taps"));
         // The first window written, the others added in tap order (the Burn operations' order).
         let mut out = Vec::with_capacity(first.len());
-        let shift = Shift::of(0, k, h, w);
+        let shift = tap_shift(0, k, mirrored, h, w);
         for src in first.chunks_exact(plane) {
             shift.push_window(src, &mut out);
         }
         for (tap, block) in (1..).zip(blocks) {
-            let shift = Shift::of(tap, k, h, w);
+            let shift = tap_shift(tap, k, mirrored, h, w);
             for (dst, src) in out.chunks_exact_mut(plane).zip(block.chunks_exact(plane)) {
                 shift.for_each_row(|dst_at, src_at, len| {
                     let dst = &mut dst[dst_at..dst_at + len];
@@ -85,6 +98,77 @@ impl SameWindowOps for Flex {
             }
         }
         f32_tensor(out, [c_all / (k * k), b, h, w])
+    }
+}
+
+impl<B: Backend + SameWindowOps, C: CheckpointStrategy> SameWindowOps for Autodiff<B, C> {
+    fn unfold_windows(
+        x: FloatTensor<Autodiff<B, C>>,
+        k: usize,
+        mirrored: bool,
+    ) -> FloatTensor<Autodiff<B, C>> {
+        match Windows(Direction::Unfold)
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish(
+                (k, mirrored),
+                B::unfold_windows(x.into_primitive(), k, mirrored),
+            ),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(B::unfold_windows(x.into_primitive(), k, mirrored))
+            }
+        }
+    }
+
+    fn sum_shifted_windows(
+        taps: FloatTensor<Autodiff<B, C>>,
+        k: usize,
+        mirrored: bool,
+    ) -> FloatTensor<Autodiff<B, C>> {
+        match Windows(Direction::Sum)
+            .prepare::<C>([taps.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish(
+                (k, mirrored),
+                B::sum_shifted_windows(taps.into_primitive(), k, mirrored),
+            ),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(B::sum_shifted_windows(taps.into_primitive(), k, mirrored))
+            }
+        }
+    }
+}
+
+/// Which of the two operations a backward pass belongs to.
+#[derive(Debug)]
+enum Direction {
+    Unfold,
+    Sum,
+}
+
+/// The backward pass of either operation: the other one, with the shifts mirrored.
+#[derive(Debug)]
+struct Windows(Direction);
+
+impl<B: Backend + SameWindowOps> Backward<B, 1> for Windows {
+    /// The kernel size and whether the forward shifts were mirrored.
+    type State = (usize, bool);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let (k, mirrored) = ops.state;
+        unary::<B, _>(ops.parents, ops.node, grads, |grad| match self.0 {
+            Direction::Unfold => B::sum_shifted_windows(grad, k, !mirrored),
+            Direction::Sum => B::unfold_windows(grad, k, !mirrored),
+        });
     }
 }
 
@@ -126,6 +210,10 @@ impl Shift {
     fn push_window(&self, src: &[f32], out: &mut Vec<f32>) {
         let h = src.len() / self.width;
         let zeros = |out: &mut Vec<f32>, n: usize| out.resize(out.len() + n, 0.0);
+        if self.cols.0 == self.cols.1 {
+            // Every column leaves the image (a kernel wider than twice the image).
+            return zeros(out, src.len());
+        }
         zeros(out, self.rows.0 * self.width);
         for i in 0..self.rows.1 - self.rows.0 {
             let at = (self.src_row + i) * self.width + self.src_col;
@@ -202,21 +290,48 @@ mod tests {
     use crate::{host_tensor, normal_values, to_host};
 
     fn random(shape: [usize; 4], seed: u64) -> Tensor<4> {
+        random_on(shape, seed, &Device::flex())
+    }
+
+    fn random_on(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
         let mut rng = StdRng::seed_from_u64(seed);
         let n = shape.iter().product();
-        host_tensor(normal_values(&mut rng, n, 1.0), shape, &Device::flex())
+        host_tensor(normal_values(&mut rng, n, 1.0), shape, device)
+    }
+
+    /// The gradient of `<op(x), g>` for a random `x` of `shape` and cotangent `g`.
+    fn gradient(op: impl Fn(Tensor<4>) -> Tensor<4>, shape: [usize; 4], seed: u64) -> Vec<f64> {
+        let device = Device::flex().autodiff();
+        let x = random_on(shape, seed, &device).require_grad();
+        let y = op(x.clone());
+        let g = random_on(y.dims(), seed + 1, &device);
+        let grads = (y * g).sum().backward();
+        to_host(x.grad(&grads).expect("x is tracked"))
+    }
+
+    /// `got` equals `expected` up to the rounding of sums taken in another order.
+    fn assert_close(got: &[f64], expected: &[f64], what: &str) {
+        assert_eq!(got.len(), expected.len(), "{what}");
+        for (g, e) in got.iter().zip(expected) {
+            assert!(
+                (g - e).abs() <= 1e-5 * (1.0 + e.abs()),
+                "{what}: {g} against {e}"
+            );
+        }
     }
 
     /// `([C, B, H, W], k)`: the coupling networks' 3x3 kernels at every scale's size (down to
-    /// 1x1 images, where every shift but the centre leaves the image), a non-square image and a
-    /// 5x5 kernel wider than its image.
-    const CASES: [([usize; 4], usize); 6] = [
+    /// 1x1 images, where every shift but the centre leaves the image), a non-square image and
+    /// 5x5 kernels wider than their images, up to shifts that leave every row or column.
+    const CASES: [([usize; 4], usize); 8] = [
         ([3, 2, 8, 8], 3),
         ([4, 3, 4, 4], 3),
         ([2, 2, 1, 1], 3),
         ([2, 1, 2, 2], 3),
         ([3, 2, 5, 7], 3),
         ([2, 2, 3, 4], 5),
+        ([2, 2, 1, 1], 5),
+        ([1, 2, 1, 3], 5),
     ];
 
     /// The windows stacked by this extension equal the padded slices concatenated, to the bit.
@@ -241,6 +356,24 @@ mod tests {
             let fast = to_host(super::sum_shifted(taps.clone(), k));
             let slices = to_host(sum_shifted_by_slices(taps, k));
             assert_eq!(fast, slices, "{shape:?}, k = {k}");
+        }
+    }
+
+    /// Under autodiff each operation's backward pass (the other one, mirrored) gives the
+    /// gradient of the Burn operations.
+    #[test]
+    fn gradients_equal_the_burn_operations() {
+        for (i, (shape, k)) in CASES.into_iter().enumerate() {
+            let seed = 30 + 2 * i as u64;
+            let what = format!("{shape:?}, k = {k}");
+            let expected = gradient(|x| unfold_by_slices(x, k), shape, seed);
+            let got = gradient(|x| super::unfold(x, k), shape, seed);
+            assert_close(&got, &expected, &format!("unfold {what}"));
+            let [c, b, h, w] = shape;
+            let taps = [k * k * c, b, h, w];
+            let expected = gradient(|t| sum_shifted_by_slices(t, k), taps, seed);
+            let got = gradient(|t| super::sum_shifted(t, k), taps, seed);
+            assert_close(&got, &expected, &format!("sum_shifted {what}"));
         }
     }
 

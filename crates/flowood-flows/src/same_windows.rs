@@ -3,8 +3,8 @@
 //! ([`sum_shifted`]).
 //!
 //! Each window is a slice of a zero-padded copy, and the windows are then concatenated or
-//! added. Forward-only on Flex the same values come from one pass each over a typed vector
-//! instead (`flex_windows`).
+//! added. On Flex the same values come from one pass each over a typed vector instead, forward
+//! and backward (`flex_windows`).
 
 use burn::tensor::Tensor;
 use burn::tensor::ops::PadMode;
