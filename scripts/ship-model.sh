@@ -82,10 +82,12 @@ if before and before.get("settings", settings) != settings:
 duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
 # The environment of the retraining commands (train-general.sh's LR and MAX_STEPS): each run's
 # rate and where it stopped; a continuation's first run is the shipped model's.
+# A continued-from.json written before it recorded settings gives no rate for its first run.
 here = f'LR={cfg["learning_rate"]} MAX_STEPS={state["step"]} '
 if before:
-    before_lr = re.search(r"Adamax lr ([^,]+),", before["settings"]).group(1)
-    env, continued_env = f"LR={before_lr} MAX_STEPS={offset} ", here
+    before_lr = re.search(r"Adamax lr ([^,;]+)", before.get("settings", ""))
+    before_rate = f"LR={before_lr.group(1)} " if before_lr else ""
+    env, continued_env = f"{before_rate}MAX_STEPS={offset} ", here
 else:
     env, continued_env = here, ""
 print(last, duration, settings, evals or "none", env, continued_env, sep="\n")

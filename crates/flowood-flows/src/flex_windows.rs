@@ -107,19 +107,7 @@ impl<B: Backend + SameWindowOps, C: CheckpointStrategy> SameWindowOps for Autodi
         k: usize,
         mirrored: bool,
     ) -> FloatTensor<Autodiff<B, C>> {
-        match Windows(Direction::Unfold)
-            .prepare::<C>([x.node()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => prep.finish(
-                (k, mirrored),
-                B::unfold_windows(x.into_primitive(), k, mirrored),
-            ),
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::unfold_windows(x.into_primitive(), k, mirrored))
-            }
-        }
+        record::<B, C>(Direction::Unfold, x, k, mirrored)
     }
 
     fn sum_shifted_windows(
@@ -127,27 +115,61 @@ impl<B: Backend + SameWindowOps, C: CheckpointStrategy> SameWindowOps for Autodi
         k: usize,
         mirrored: bool,
     ) -> FloatTensor<Autodiff<B, C>> {
-        match Windows(Direction::Sum)
-            .prepare::<C>([taps.node()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => prep.finish(
-                (k, mirrored),
-                B::sum_shifted_windows(taps.into_primitive(), k, mirrored),
-            ),
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::sum_shifted_windows(taps.into_primitive(), k, mirrored))
-            }
+        record::<B, C>(Direction::Sum, taps, k, mirrored)
+    }
+}
+
+/// One of the two operations on the inner backend, recorded for its backward pass when `x`
+/// is tracked.
+fn record<B: Backend + SameWindowOps, C: CheckpointStrategy>(
+    direction: Direction,
+    x: FloatTensor<Autodiff<B, C>>,
+    k: usize,
+    mirrored: bool,
+) -> FloatTensor<Autodiff<B, C>> {
+    match Windows(direction)
+        .prepare::<C>([x.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(
+            (k, mirrored),
+            direction.apply::<B>(x.into_primitive(), k, mirrored),
+        ),
+        OpsKind::UnTracked(prep) => {
+            prep.finish(direction.apply::<B>(x.into_primitive(), k, mirrored))
         }
     }
 }
 
-/// Which of the two operations a backward pass belongs to.
-#[derive(Debug)]
+/// Which of the two operations: stacking the windows or summing them.
+#[derive(Debug, Clone, Copy)]
 enum Direction {
     Unfold,
     Sum,
+}
+
+impl Direction {
+    /// The operation on backend `B`.
+    fn apply<B: SameWindowOps>(
+        self,
+        x: FloatTensor<B>,
+        k: usize,
+        mirrored: bool,
+    ) -> FloatTensor<B> {
+        match self {
+            Direction::Unfold => B::unfold_windows(x, k, mirrored),
+            Direction::Sum => B::sum_shifted_windows(x, k, mirrored),
+        }
+    }
+
+    /// The operation whose mirrored form is this one's adjoint.
+    fn adjoint(self) -> Self {
+        match self {
+            Direction::Unfold => Direction::Sum,
+            Direction::Sum => Direction::Unfold,
+        }
+    }
 }
 
 /// The backward pass of either operation: the other one, with the shifts mirrored.
@@ -165,9 +187,8 @@ impl<B: Backend + SameWindowOps> Backward<B, 1> for Windows {
         _checkpointer: &mut Checkpointer,
     ) {
         let (k, mirrored) = ops.state;
-        unary::<B, _>(ops.parents, ops.node, grads, |grad| match self.0 {
-            Direction::Unfold => B::sum_shifted_windows(grad, k, !mirrored),
-            Direction::Sum => B::unfold_windows(grad, k, !mirrored),
+        unary::<B, _>(ops.parents, ops.node, grads, |grad| {
+            self.0.adjoint().apply::<B>(grad, k, !mirrored)
         });
     }
 }
