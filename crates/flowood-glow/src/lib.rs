@@ -48,6 +48,7 @@ mod glow;
 mod likelihood;
 mod persist;
 mod prior;
+mod safetensors_header;
 mod scale;
 mod step_tape;
 mod tiles;

@@ -21,6 +21,7 @@ use flowood_host::write_atomically;
 use crate::config::GlowConfig;
 use crate::error::GlowError;
 use crate::glow::Glow;
+use crate::safetensors_header::sort_header;
 
 /// Metadata key holding the JSON [`GlowConfig`] in exported safetensors files.
 pub const CONFIG_METADATA_KEY: &str = "flowood.glow_config";
@@ -129,7 +130,8 @@ impl Glow {
     }
 
     /// Exports the weights as safetensors with stable names (see the crate docs), the
-    /// configuration stored as JSON under the metadata key [`CONFIG_METADATA_KEY`].
+    /// configuration stored as JSON under the metadata key [`CONFIG_METADATA_KEY`]. The same
+    /// weights always give the same bytes (the header's keys are written sorted).
     pub fn export_safetensors(&self, path: &Path) -> Result<(), GlowError> {
         let json = serde_json::to_string(&self.config)
             .map_err(|e| io_err("serialising config for", path, e))?;
@@ -138,6 +140,8 @@ impl Glow {
                 .skip_enum_variants(true)
                 .metadata(CONFIG_METADATA_KEY, json.clone());
             self.save_into(&mut remapped(store, &EXPORT_NAMES))
+                .map_err(|e| e.to_string())?;
+            sort_header(tmp)
         })
         .map_err(|e| io_err("exporting safetensors to", path, e))
     }
