@@ -200,10 +200,12 @@ def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
-def print_table(args, twins, flowood):
-    """One markdown table: each measure for PyTorch, onnxruntime and flowood, with the ratios."""
+def print_table(args, twins, flowood, rounds=1):
+    """One markdown table: each measure for PyTorch, onnxruntime and flowood, with the ratios
+    (each figure the median of `rounds` rounds' figures)."""
+    of_rounds = f", the median of {rounds} alternating rounds" if rounds > 1 else ""
     print(f"\nbatch {args.batch}, {args.threads} threads, device {args.device}, "
-          f"median of {args.steps} batches, flowood on {args.flowood_backend}")
+          f"median of {args.steps} batches{of_rounds}, flowood on {args.flowood_backend}")
     print("| configuration | measure | PyTorch | onnxruntime | flowood | flowood / PyTorch "
           "| flowood / onnxruntime |")
     print("|---|---|---|---|---|---|---|")
@@ -226,6 +228,54 @@ def print_table(args, twins, flowood):
                   f"| {fmt(ratio(flowood_v, onnx_v), 2)} |")
 
 
+def round_figures(path):
+    """One round's figures as `bench.py --record` wrote them: (twins, flowood)."""
+    data = json.loads(Path(path).read_text())
+    return data["twins"], data["flowood"]
+
+
+def median_of(values):
+    """The median of the numbers in `values` (None where a round had none), or None."""
+    numbers = [v for v in values if v is not None]
+    return statistics.median(numbers) if numbers else None
+
+
+def median_figures(rounds):
+    """Every figure of the rounds' (twins, flowood) replaced by its median over the rounds."""
+    twins_0, flowood_0 = rounds[0]
+    twins = {key: {cell: {name: median_of([r[0][key][cell].get(name) for r in rounds])
+                          for name in fig}
+                   for cell, fig in cells.items()}
+             for key, cells in twins_0.items()}
+    flowood = {key: {name: median_of([r[1].get(key, {}).get(name) for r in rounds])
+                     for name in fig}
+               for key, fig in flowood_0.items()}
+    return twins, flowood
+
+
+def print_round_ratios(rounds):
+    """Each round's flowood / PyTorch and flowood / onnxruntime rates, so the spread shows."""
+    print("\nper round, flowood / PyTorch training, / PyTorch scoring, / onnxruntime scoring:")
+    for key in rounds[0][0]:
+        per_round = []
+        for twins, flowood in rounds:
+            t, f = twins[key], flowood.get(key, {})
+            per_round.append(" / ".join(fmt(ratio(f.get(a), t[b].get("images_per_second")), 2)
+                                        for a, b in [("train", "torch_train"),
+                                                     ("score", "torch_score"),
+                                                     ("score", "onnx_score")]))
+        print(f"- {CONFIG_NAMES[key]}: " + "; ".join(per_round))
+
+
+def combine(args):
+    """The table of the medians over the rounds recorded in `args.combine`, then each round's
+    ratios."""
+    rounds = [round_figures(path) for path in args.combine]
+    twins, flowood = median_figures(rounds)
+    print_table(args, twins, flowood, len(rounds))
+    print_round_ratios(rounds)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", default="small,paper", help="comma-separated: small, paper")
@@ -238,6 +288,10 @@ def main():
                         help="the rows of --flowood-table to compare with (flex, wgpu, ...)")
     parser.add_argument("--no-onnxruntime", action="store_true",
                         help="PyTorch only: no ONNX export, no onnxruntime cells")
+    parser.add_argument("--record", help="also write this run's figures as JSON to this file")
+    parser.add_argument("--combine", nargs="+", metavar="JSON",
+                        help="print the medians of rounds written by --record, and each round's "
+                             "ratios (measures nothing)")
     parser.add_argument("--cell", choices=["torch-train", "torch-score", "onnxruntime", "export"],
                         help=argparse.SUPPRESS)
     parser.add_argument("--config", choices=sorted(CONFIG_NAMES), help=argparse.SUPPRESS)
@@ -245,6 +299,9 @@ def main():
     args = parser.parse_args()
     if args.cell:
         run_cell(args)
+        return
+    if args.combine:
+        combine(args)
         return
     if args.batch < 1 or args.steps < 1:
         sys.exit(f"--batch and --steps must be at least 1, got {args.batch} and {args.steps}")
@@ -256,6 +313,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="flowood-twin-bench-") as tmp:
         twins = {key: measure_twins(args, key, Path(tmp)) for key in keys}
     print_table(args, twins, flowood)
+    if args.record:
+        Path(args.record).write_text(json.dumps({"twins": twins, "flowood": flowood}))
 
 
 if __name__ == "__main__":
