@@ -36,13 +36,14 @@ fn exporting_a_loaded_model_gives_back_the_shipped_bytes() {
         assert_eq!(glow.config, p.config().unwrap());
         let path = dir.path().join(format!("{p}.safetensors"));
         glow.export_safetensors(&path).unwrap();
-        // Every tensor was read (none left at its initial value) and written back unchanged:
-        // the same header (as JSON: its metadata map has no fixed order) and the same data.
+        // Every tensor was read (none left at its initial value) and written back unchanged,
+        // in the same bytes: an export is deterministic, so a card's sha256 is reproducible.
         let written = std::fs::read(&path).unwrap();
         let (header, data) = split_safetensors(&written);
         let (shipped_header, shipped_data) = split_safetensors(p.safetensors());
         assert_eq!(header, shipped_header, "{p}");
         assert!(data == shipped_data, "{p}: tensor data differs");
+        assert!(written == p.safetensors(), "{p}: same tensors and header, other bytes");
     }
 }
 
