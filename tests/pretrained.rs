@@ -43,7 +43,10 @@ fn exporting_a_loaded_model_gives_back_the_shipped_bytes() {
         let (shipped_header, shipped_data) = split_safetensors(p.safetensors());
         assert_eq!(header, shipped_header, "{p}");
         assert!(data == shipped_data, "{p}: tensor data differs");
-        assert!(written == p.safetensors(), "{p}: same tensors and header, other bytes");
+        assert!(
+            written == p.safetensors(),
+            "{p}: same tensors and header, other bytes"
+        );
     }
 }
 
