@@ -133,11 +133,19 @@ fashion_data() {
 }
 retrain() {
   if [ "$kind" = general ]; then
-    echo "${env}bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
-    echo "bash scripts/ship-model.sh runs/general-$name $name        # this card and the weights"
-    if [ -f "$run/continued-from.json" ]; then
-      echo "${continued_env}bash scripts/train-general.sh $name runs/continued-$name --continue   # then on from the shipped weights"
-      echo "bash scripts/ship-model.sh runs/continued-$name $name"
+    # A continuation repeats the shipped model's own retraining commands (recorded in its
+    # continued-from.json) and adds its own run.
+    local before="$run/continued-from.json"
+    if [ -f "$before" ] && grep -q '"retrain"' "$before"; then
+      python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["retrain"])' "$before"
+    else
+      echo "${env}bash scripts/train-general.sh $name runs/general-$name   # continues from its checkpoint if killed"
+      echo "bash scripts/ship-model.sh runs/general-$name $name        # this card and the weights"
+    fi
+    if [ -f "$before" ]; then
+      local continued="runs/$(basename "$run")"
+      echo "${continued_env}bash scripts/train-general.sh $name $continued --continue   # then on from the shipped weights"
+      echo "bash scripts/ship-model.sh $continued $name"
     fi
   else
     echo "bash scripts/fashion-vs-mnist.sh --retrain --out runs/fashion-vs-mnist-retrain   # both Fashion-MNIST models"

@@ -13,8 +13,8 @@
 #
 # --continue starts from the shipped model (`flowood finetune --from pretrained:NAME`, a fresh
 # optimizer warmed up over 100 steps, seed 1 for a new order of batches) when its training
-# checkpoint is not at hand, and records the shipped model's steps, time and evaluations in
-# OUT/continued-from.json, which ship-model.sh adds to the card.
+# checkpoint is not at hand, and records the shipped model's steps, time, evaluations and
+# retraining commands in OUT/continued-from.json, which ship-model.sh adds to the card.
 #
 # Runs until --max-steps or until killed; run it again to continue from the latest checkpoint
 # (--resume). `bash scripts/ship-model.sh OUT NAME` then exports the latest checkpoint into
@@ -52,6 +52,7 @@ print(json.dumps({
     * (1 if rows["time in training steps"].split()[1] == "h" else 1 / 60),
     "evals": evals,
     "settings": rows["training settings"],
+    "retrain": re.search(r"## Retraining\n\n```sh\n(.*?)\n```", open(sys.argv[1]).read(), re.S).group(1),
 }))
 PY
   exec nice -n 19 "$CARGO_TARGET_DIR/release/flowood" finetune --from "pretrained:$name" \
