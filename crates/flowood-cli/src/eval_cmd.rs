@@ -75,8 +75,16 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     print!("{markdown}");
     write(&args.out.join("eval.md"), &markdown)?;
     write(&args.out.join("eval.csv"), &metrics_csv(&results))?;
+    let ood_sources: serde_json::Map<String, Value> = args
+        .ood
+        .iter()
+        .map(|(name, source)| (name.clone(), source.to_string().into()))
+        .collect();
     let report = json!({
-        "model": args.models.model.to_string(), "general": args.models.general.as_ref().map(ToString::to_string), "in": format!("{:?}", args.in_data.path),
+        "model": args.models.model.to_string(),
+        "general": args.models.general.as_ref().map(ToString::to_string),
+        "in": args.in_data.to_string(),
+        "ood": ood_sources,
         "metrics": metrics_json(&results), "per_scale": per_scale_json(&in_table, &tables),
         "typicality": typicality,
         "nonfinite_scores": NONFINITE_RULE,

@@ -270,6 +270,12 @@ fn score_and_eval_write_their_reports() {
     ]);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["in"],
+        fashion(),
+        "the report names the data as given"
+    );
+    assert_eq!(report["ood"]["mnist"], mnist);
     let ratio = &report["metrics"]["mnist"]["ratio"];
     // A model against itself: every ratio is 0, all tied, so AUROC is exactly one half.
     assert_eq!(ratio["auroc"], 0.5);

@@ -1,5 +1,6 @@
 //! Naming a dataset on the command line as `KIND:PATH`, and loading it ready for a model.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -38,6 +39,36 @@ pub enum SourceKind {
     Tiny,
 }
 
+impl SourceKind {
+    /// Every kind, in the order of [`SOURCE_KINDS`].
+    pub const ALL: [SourceKind; 9] = [
+        SourceKind::FashionMnist,
+        SourceKind::Mnist,
+        SourceKind::Idx,
+        SourceKind::Cifar10,
+        SourceKind::Cifar100,
+        SourceKind::Svhn,
+        SourceKind::Folder,
+        SourceKind::Photos,
+        SourceKind::Tiny,
+    ];
+
+    /// The name written before the colon of `KIND:PATH`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::FashionMnist => "fashion-mnist",
+            SourceKind::Mnist => "mnist",
+            SourceKind::Idx => "idx",
+            SourceKind::Cifar10 => "cifar10",
+            SourceKind::Cifar100 => "cifar100",
+            SourceKind::Svhn => "svhn",
+            SourceKind::Folder => "folder",
+            SourceKind::Photos => "photos",
+            SourceKind::Tiny => "tiny",
+        }
+    }
+}
+
 /// A dataset named as `KIND:PATH`, e.g. `fashion-mnist:data/fashion-mnist`, or
 /// `idx:IMAGES[,LABELS]` for one IDX image file (labels from `LABELS`, else from the label
 /// file beside it if there is one, see [`idx_labels_beside`](crate::idx_labels_beside)).
@@ -64,22 +95,14 @@ impl FromStr for DataSource {
                 "`{spec}` is not KIND:PATH (KIND one of {SOURCE_KINDS})"
             ))
         })?;
-        let kind = match kind {
-            "fashion-mnist" => SourceKind::FashionMnist,
-            "mnist" => SourceKind::Mnist,
-            "idx" => SourceKind::Idx,
-            "cifar10" => SourceKind::Cifar10,
-            "cifar100" => SourceKind::Cifar100,
-            "svhn" => SourceKind::Svhn,
-            "folder" => SourceKind::Folder,
-            "photos" => SourceKind::Photos,
-            "tiny" => SourceKind::Tiny,
-            other => {
-                return Err(DataError::InvalidArgument(format!(
-                    "unknown data kind `{other}` (one of {SOURCE_KINDS})"
-                )));
-            }
-        };
+        let kind = SourceKind::ALL
+            .into_iter()
+            .find(|k| k.name() == kind)
+            .ok_or_else(|| {
+                DataError::InvalidArgument(format!(
+                    "unknown data kind `{kind}` (one of {SOURCE_KINDS})"
+                ))
+            })?;
         if path.is_empty() {
             return Err(DataError::InvalidArgument(format!(
                 "`{spec}` names no path"
@@ -99,6 +122,17 @@ impl FromStr for DataSource {
             path: PathBuf::from(path),
             labels: labels.map(PathBuf::from),
         })
+    }
+}
+
+/// `KIND:PATH[,LABELS]`, as parsed: what reports record of the data they were made on.
+impl fmt::Display for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind.name(), self.path.display())?;
+        match &self.labels {
+            Some(labels) => write!(f, ",{}", labels.display()),
+            None => Ok(()),
+        }
     }
 }
 

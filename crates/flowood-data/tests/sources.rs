@@ -146,3 +146,27 @@ fn a_folder_with_loose_images_is_unlabelled() {
     assert!(folder.classes.is_empty());
     assert!(folder.images.labels().is_none());
 }
+
+#[test]
+fn a_source_prints_as_the_spec_it_was_parsed_from() {
+    for spec in [
+        "fashion-mnist:data/fashion-mnist",
+        "idx:letters-images.gz,letters-labels.gz",
+        "idx:digits.idx",
+        "photos:/abs/general-photos",
+        "folder:my images,with a comma",
+    ] {
+        assert_eq!(source(spec).to_string(), spec);
+        assert_eq!(source(&source(spec).to_string()), source(spec));
+    }
+}
+
+#[test]
+fn every_kind_is_named_once_and_listed_in_the_help_text() {
+    let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(names.join(", "), flowood_data::SOURCE_KINDS);
+    for kind in SourceKind::ALL {
+        let parsed = source(&format!("{}:some/path", kind.name()));
+        assert_eq!(parsed.kind, kind);
+    }
+}
