@@ -10,7 +10,7 @@ use flowood::data::data_dir;
 use flowood::glow::Glow;
 
 mod common;
-use common::{digits, fashion, flowood, run_err, run_ok, tiny_train};
+use common::{digits, eval_cmd, fashion, flowood, run_err, run_ok, score_cmd, tiny_train};
 
 /// The number printed right after `label` in `text`.
 fn number_after(text: &str, label: &str) -> f64 {
@@ -31,18 +31,9 @@ fn weights(path: &Path) -> Vec<(String, Vec<u8>)> {
 /// `flowood score` of `data` with `model` as both the in-distribution and the general model,
 /// plus `extra` flags; asserts that it succeeded.
 fn score_against_itself(model: &str, data: &str, extra: &[&str], out: &str) -> Output {
-    let mut args = vec![
-        "score",
-        "--model",
-        model,
-        "--general",
-        model,
-        "--data",
-        data,
-    ];
-    args.extend_from_slice(extra);
-    args.extend(["--out", out]);
-    run_ok(args)
+    let mut flags = vec!["--general", model];
+    flags.extend_from_slice(extra);
+    run_ok(score_cmd(model, data, Path::new(out), &flags))
 }
 
 #[test]
@@ -255,19 +246,13 @@ fn score_and_eval_write_their_reports() {
 
     let out = dir.path().join("eval");
     let ood = format!("mnist={mnist}");
-    run_ok([
-        "eval",
-        "--model",
+    run_ok(eval_cmd(
         &model,
-        "--general",
-        &model,
-        "--in",
         &fashion(),
-        "--ood",
         &ood,
-        "--out",
-        &out.display().to_string(),
-    ]);
+        &out,
+        &["--general", &model],
+    ));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
     assert_eq!(
@@ -379,17 +364,12 @@ fn data_parallel_training_runs_and_bad_thread_counts_fail() {
         "{err}"
     );
 
-    let err = run_err([
-        "score",
-        "--model",
+    let err = run_err(score_cmd(
         "m.bpk",
-        "--data",
         "mnist:x",
-        "--out",
-        "s.csv",
-        "--threads",
-        "two",
-    ]);
+        Path::new("s.csv"),
+        &["--threads", "two"],
+    ));
     assert!(err.contains("`two` is not a whole number"), "{err}");
 }
 

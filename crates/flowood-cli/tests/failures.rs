@@ -12,7 +12,7 @@ use flowood::data::{data_dir, eval_value};
 use flowood::glow::Glow;
 
 mod common;
-use common::{fashion, flowood, run_err, run_ok, tiny_train};
+use common::{eval_cmd, fashion, flowood, run_err, run_ok, score_cmd, tiny_train};
 
 /// Side of an MNIST image.
 const SIDE: usize = 28;
@@ -57,15 +57,7 @@ fn scoring_an_empty_set_fails_and_writes_nothing() {
     let (model, _) = fine_and_overflowing(dir.path());
     let empty = digits_then_black(dir.path(), 0, 0);
     let csv = dir.path().join("scores.csv");
-    let err = run_err([
-        "score",
-        "--model",
-        &model,
-        "--data",
-        &empty,
-        "--out",
-        &path_arg(&csv),
-    ]);
+    let err = run_err(score_cmd(&model, &empty, &csv, &[]));
     assert!(
         err.contains("digits-0-black-0.idx: the set holds no images"),
         "{err}"
@@ -73,17 +65,7 @@ fn scoring_an_empty_set_fails_and_writes_nothing() {
     assert!(!csv.exists(), "a CSV of no rows was written");
     let eval = dir.path().join("eval");
     let ood = format!("empty={empty}");
-    let err = run_err([
-        "eval",
-        "--model",
-        &model,
-        "--in",
-        &fashion(),
-        "--ood",
-        &ood,
-        "--out",
-        &path_arg(&eval),
-    ]);
+    let err = run_err(eval_cmd(&model, &fashion(), &ood, &eval, &[]));
     assert!(err.contains("holds no images"), "{err}");
     assert!(!eval.join("eval.json").exists());
 }
@@ -94,15 +76,7 @@ fn a_model_whose_every_likelihood_overflows_fails_naming_model_and_set() {
     let (fine, overflowing) = fine_and_overflowing(dir.path());
     let digits = digits_then_black(dir.path(), 20, 0);
     let csv = dir.path().join("scores.csv");
-    let out = flowood([
-        "score",
-        "--model",
-        &overflowing,
-        "--data",
-        &digits,
-        "--out",
-        &path_arg(&csv),
-    ]);
+    let out = flowood(score_cmd(&overflowing, &digits, &csv, &[]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(
@@ -115,31 +89,16 @@ fn a_model_whose_every_likelihood_overflows_fails_naming_model_and_set() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("mean bits/dim"));
     assert!(!csv.exists());
     // As the general model of a ratio, named as such.
-    let err = run_err([
-        "score",
-        "--model",
+    let err = run_err(score_cmd(
         &fine,
-        "--general",
-        &overflowing,
-        "--data",
         &digits,
-        "--out",
-        &path_arg(&csv),
-    ]);
+        &csv,
+        &["--general", &overflowing],
+    ));
     assert!(err.contains("overflowing.bpk"), "{err}");
     let eval = dir.path().join("eval");
     let ood = format!("digits={digits}");
-    let err = run_err([
-        "eval",
-        "--model",
-        &overflowing,
-        "--in",
-        &digits,
-        "--ood",
-        &ood,
-        "--out",
-        &path_arg(&eval),
-    ]);
+    let err = run_err(eval_cmd(&overflowing, &digits, &ood, &eval, &[]));
     assert!(
         err.contains("the in-distribution set") && err.contains("overflowing.bpk"),
         "{err}"
@@ -156,15 +115,7 @@ fn partly_non_finite_scores_are_counted_in_warnings_and_reports() {
     let (_, overflowing) = fine_and_overflowing(dir.path());
     let mixed = digits_then_black(dir.path(), 6, 2);
     let csv = dir.path().join("scores.csv");
-    let out = run_ok([
-        "score",
-        "--model",
-        &overflowing,
-        "--data",
-        &mixed,
-        "--out",
-        &path_arg(&csv),
-    ]);
+    let out = run_ok(score_cmd(&overflowing, &mixed, &csv, &[]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("warning: 6 of 8 images of") && err.contains("overflowing.bpk"),
@@ -182,17 +133,7 @@ fn partly_non_finite_scores_are_counted_in_warnings_and_reports() {
 
     let eval = dir.path().join("eval");
     let ood = format!("mixed={mixed}");
-    let out = run_ok([
-        "eval",
-        "--model",
-        &overflowing,
-        "--in",
-        &mixed,
-        "--ood",
-        &ood,
-        "--out",
-        &path_arg(&eval),
-    ]);
+    let out = run_ok(eval_cmd(&overflowing, &mixed, &ood, &eval, &[]));
     let markdown = String::from_utf8_lossy(&out.stdout);
     assert!(
         markdown.contains("rank as the most anomalous")

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{digits, fashion, run_err, run_ok, tiny_train};
+use common::{digits, fashion, run_err, run_ok, score_cmd, tiny_train};
 
 #[test]
 fn finetune_supervised_saves_the_head_and_scores_with_it() {
@@ -52,18 +52,12 @@ fn finetune_supervised_saves_the_head_and_scores_with_it() {
     let (idx, _) = digits(dir.path(), 8);
     let csv = dir.path().join("scores.csv");
     let model = out.join("model.bpk").display().to_string();
-    run_ok([
-        "score",
-        "--model",
+    run_ok(score_cmd(
         &model,
-        "--general",
-        &general,
-        "--data",
         &idx,
-        "--complexity",
-        "--out",
-        &csv.display().to_string(),
-    ]);
+        &csv,
+        &["--general", &general, "--complexity"],
+    ));
     let text = std::fs::read_to_string(&csv).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let rows: Vec<Vec<f64>> = text

@@ -59,6 +59,29 @@ pub fn tiny_train(out: &Path, steps: usize) -> Vec<String> {
     .to_vec()
 }
 
+/// `score --model MODEL --data DATA --out OUT`, then the `extra` flags.
+pub fn score_cmd(model: &str, data: &str, out: &Path, extra: &[&str]) -> Vec<String> {
+    let out = out.display().to_string();
+    let mut args = vec!["score", "--model", model, "--data", data, "--out", &out];
+    args.extend_from_slice(extra);
+    args.into_iter().map(String::from).collect()
+}
+
+/// `eval --model MODEL --in IN --ood OOD --out OUT` (`OOD` as `NAME=KIND:PATH`), then the
+/// `extra` flags.
+#[allow(
+    dead_code,
+    reason = "each test binary compiles this module; not every one evaluates"
+)]
+pub fn eval_cmd(model: &str, in_data: &str, ood: &str, out: &Path, extra: &[&str]) -> Vec<String> {
+    let out = out.display().to_string();
+    let mut args = vec![
+        "eval", "--model", model, "--in", in_data, "--ood", ood, "--out", &out,
+    ];
+    args.extend_from_slice(extra);
+    args.into_iter().map(String::from).collect()
+}
+
 /// Runs the binary and asserts that it succeeded.
 pub fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
     let out = flowood(args);
