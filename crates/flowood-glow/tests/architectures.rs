@@ -5,7 +5,7 @@
 mod common;
 
 use burn::tensor::{Device, Tensor};
-use common::tiny;
+use common::{safetensors_header, tiny};
 use flowood_flows::testing::{max_abs_diff, perturb_parameters, random_batch, relative_diff};
 use flowood_flows::to_host;
 use flowood_glow::{Architecture, Glow, GlowConfig, GlowError, PriorKind};
@@ -162,12 +162,7 @@ fn save_load_and_safetensors_round_trips_are_bit_identical() {
 fn dense_safetensors_names_are_the_documented_ones() {
     let glow = model(Architecture::Dense);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
-    glow.export_safetensors(&path).unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let header: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    let header = safetensors_header(&glow, dir.path());
     for (name, shape) in [
         ("levels.0.dense_steps.0.actnorm.bias", vec![1, 64, 1, 1]),
         ("levels.0.dense_steps.2.mix.weight", vec![64, 64]),

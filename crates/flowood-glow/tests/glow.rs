@@ -4,7 +4,7 @@
 mod common;
 
 use burn::tensor::{Device, Tensor};
-use common::{images, tiny};
+use common::{images, safetensors_header, tiny};
 use flowood_flows::testing::max_abs_diff;
 use flowood_flows::testing::perturb_parameters;
 use flowood_flows::to_host;
@@ -160,14 +160,7 @@ fn exporting_the_same_weights_twice_gives_the_same_bytes() {
 fn safetensors_names_are_the_documented_ones() {
     let glow = model(PriorKind::ActNormGaussian);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
-    glow.export_safetensors(&path).unwrap();
-    // A safetensors file starts with the length of its JSON header (u64, little-endian),
-    // whose keys are the tensor names.
-    let bytes = std::fs::read(&path).unwrap();
-    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let header: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    let header = safetensors_header(&glow, dir.path());
     let names: Vec<&String> = header.keys().collect();
     for expected in [
         "levels.0.steps.0.actnorm.bias",

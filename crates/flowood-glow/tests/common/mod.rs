@@ -38,3 +38,15 @@ pub fn saved_tiny(dir: &Path, seed: u64) -> (Glow, PathBuf) {
     glow.save(&path).unwrap();
     (glow, path)
 }
+
+/// The JSON header of `glow` exported as safetensors (into `dir`): tensor name to its dtype,
+/// shape and offsets. A safetensors file starts with the header's length (u64,
+/// little-endian), then the header.
+#[allow(dead_code)] // used by the binaries that check the exported names
+pub fn safetensors_header(glow: &Glow, dir: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let path = dir.join("model.safetensors");
+    glow.export_safetensors(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    serde_json::from_slice(&bytes[8..8 + len]).unwrap()
+}
