@@ -5,11 +5,11 @@
 #   bash scripts/fashion-vs-mnist.sh                 # evaluate the shipped models (about 2 min)
 #   bash scripts/fashion-vs-mnist.sh --check-readme  # ... and fail unless README.md's table equals it
 #   bash scripts/fashion-vs-mnist.sh --retrain       # fine-tune both in-distribution models from the
-#                                                    # shipped general model first (about 30 min)
+#                                                    # shipped general model first (about 40 min)
 #   bash scripts/fashion-vs-mnist.sh --from-scratch  # train the general model too (small preset)
 #   bash scripts/fashion-vs-mnist.sh --quick         # --from-scratch with tiny models (what CI runs)
 #   bash scripts/fashion-vs-mnist.sh --out DIR       # where models and reports go (default runs/…)
-#   --fashion-steps N | --outlier-steps N            # fine-tuning steps (default 8000 and 600)
+#   --fashion-steps N | --outlier-steps N            # fine-tuning steps (default 16000 and 600)
 #   --photometric none | --zoom-out none             # (--from-scratch) general tiles without them
 #
 # The three models (shipped as pretrained:grey32, pretrained:fashion32, pretrained:fashion32-outlier):
@@ -71,7 +71,7 @@ if [ "$mode" = quick ]; then
   general_steps=80; fashion_steps=80; outlier_steps=40; batch=32; warmup=20; outlier_warmup=10
 else
   model=(--preset small)
-  general_steps=3000; fashion_steps=8000; outlier_steps=600; batch=64; warmup=200; outlier_warmup=100
+  general_steps=3000; fashion_steps=16000; outlier_steps=600; batch=64; warmup=200; outlier_warmup=100
 fi
 fashion_steps="${fashion_steps_flag:-$fashion_steps}"; outlier_steps="${outlier_steps_flag:-$outlier_steps}"
 general_aug=(); outlier_aug=()
