@@ -56,6 +56,10 @@ pub struct TrainArgs {
     /// what the pretrained model learned.
     #[arg(long, default_value_t = TrainConfig::default().warmup_steps)]
     pub warmup: usize,
+    /// Linear learning-rate cool-down to zero over the last N steps (0: none). It fixes the
+    /// schedule to --max-steps: a run with one resumes only to the same last step.
+    #[arg(long, default_value_t = TrainConfig::default().cooldown_steps)]
+    pub cooldown: usize,
     /// Seed of the initial weights, data order, noise and augmentation.
     #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,

@@ -282,6 +282,7 @@ fn fit(
         learning_rate: args.lr,
         weight_decay: args.weight_decay,
         warmup_steps: args.warmup,
+        cooldown_steps: args.cooldown,
         batch_size: args.batch_size,
         max_steps,
         seed: args.seed,

@@ -31,7 +31,8 @@ impl DataFingerprint {
 type Setting = (&'static str, String);
 
 /// The settings that define a run: changing any of them on resume would splice two runs.
-/// Step counts, evaluation and checkpoint intervals and threads may change.
+/// Step counts (unless there is a cool-down), evaluation and checkpoint intervals and threads
+/// may change.
 fn defining_settings(config: &TrainConfig, model: &GlowConfig) -> Vec<Setting> {
     vec![
         ("architecture", format!("{model:?}")),
@@ -40,9 +41,20 @@ fn defining_settings(config: &TrainConfig, model: &GlowConfig) -> Vec<Setting> {
         ("learning_rate", config.learning_rate.to_string()),
         ("weight_decay", config.weight_decay.to_string()),
         ("warmup_steps", config.warmup_steps.to_string()),
+        ("cooldown_steps", config.cooldown_steps.to_string()),
+        ("cooldown_end", cooldown_end(config)),
         ("init_batches", config.init_batches.to_string()),
         ("objective", format!("{:?}", config.objective)),
     ]
+}
+
+/// The step the cool-down ends at: with one, `max_steps` fixes the learning rate of every
+/// step, so a resumed run that moved it would splice two schedules.
+fn cooldown_end(config: &TrainConfig) -> String {
+    match config.cooldown_steps {
+        0 => "none".into(),
+        _ => config.max_steps.to_string(),
+    }
 }
 
 /// Checks that the checkpoint's run (settings, model architecture and data fingerprint, if it

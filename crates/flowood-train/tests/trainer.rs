@@ -309,6 +309,14 @@ fn invalid_settings_are_errors() {
                 ..TrainConfig::default()
             },
         ),
+        (
+            "cooldown_steps",
+            TrainConfig {
+                warmup_steps: 600,
+                cooldown_steps: 500,
+                ..TrainConfig::default()
+            },
+        ),
     ];
     for (field, config) in cases {
         let bad = Trainer::new(config, &Device::flex(), dir.path());
@@ -386,6 +394,31 @@ fn resuming_with_other_settings_architecture_or_data_is_refused() {
     }
     // The same run resumes; more steps are allowed.
     let (_, summary) = resume(config(4), tiny(), &data(3)).unwrap();
+    assert_eq!(summary.steps, 4);
+}
+
+#[test]
+fn a_run_with_a_cooldown_resumes_only_to_the_same_last_step() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let cooling = |max_steps| TrainConfig {
+        cooldown_steps: 2,
+        ..config(max_steps)
+    };
+    let run = |config: TrainConfig, resume| {
+        Trainer::new(config, &device, dir.path()).unwrap().fit(
+            tiny().init(&device, 1).unwrap(),
+            None,
+            &data(3),
+            resume,
+        )
+    };
+    run(cooling(4), false).unwrap();
+    match run(cooling(6), true) {
+        Err(TrainError::ResumeMismatch { setting, .. }) => assert_eq!(setting, "cooldown_end"),
+        other => panic!("moved the cool-down's end: {:?}", other.map(|r| r.1)),
+    }
+    let (_, summary) = run(cooling(4), true).unwrap();
     assert_eq!(summary.steps, 4);
 }
 
