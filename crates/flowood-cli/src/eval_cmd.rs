@@ -48,11 +48,11 @@ pub fn eval(device: &Device, args: &EvalArgs) -> Result<(), CliError> {
     let models = Models::load(&args.models, device)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Usage(format!("creating {}: {e}", args.out.display())))?;
-    let in_label = format!("the in-distribution set {}", args.in_data.path.display());
+    let in_label = format!("the in-distribution set {}", args.in_data);
     let in_table = models.score(models.load_set(&args.in_data, 0)?, &in_label, device)?;
     let mut tables = Vec::new();
     for (name, source) in &args.ood {
-        let label = format!("the OOD set {name} ({})", source.path.display());
+        let label = format!("the OOD set {name} ({source})");
         tables.push((
             name.clone(),
             models.score(models.load_set(source, 0)?, &label, device)?,

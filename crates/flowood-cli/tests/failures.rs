@@ -100,7 +100,8 @@ fn a_model_whose_every_likelihood_overflows_fails_naming_model_and_set() {
     let ood = format!("digits={digits}");
     let err = run_err(eval_cmd(&overflowing, &digits, &ood, &eval, &[]));
     assert!(
-        err.contains("the in-distribution set") && err.contains("overflowing.bpk"),
+        err.contains(&format!("the in-distribution set {digits}"))
+            && err.contains("overflowing.bpk"),
         "{err}"
     );
     assert!(
