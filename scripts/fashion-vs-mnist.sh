@@ -5,13 +5,13 @@
 #   bash scripts/fashion-vs-mnist.sh                 # evaluate the shipped models (about 2 min)
 #   bash scripts/fashion-vs-mnist.sh --check-readme  # ... and fail unless README.md's table equals it
 #   bash scripts/fashion-vs-mnist.sh --retrain       # fine-tune both in-distribution models from the
-#                                                    # shipped general model first (about 40 min)
+#                                                    # shipped general model first (30-60 min)
 #   bash scripts/fashion-vs-mnist.sh --from-scratch  # train the general model too (small preset)
 #   bash scripts/fashion-vs-mnist.sh --quick         # --from-scratch with tiny models (what CI runs)
 #   bash scripts/fashion-vs-mnist.sh --out DIR       # where models and reports go (default runs/…)
-#   --fashion-steps N | --outlier-steps N            # fine-tuning steps (default 16000 and 600)
-#   --fashion-cooldown N                             # the Fashion-MNIST fine-tuning's learning rate
-#                                                    # falls linearly to zero over its last N steps
+#   --fashion-steps N | --outlier-steps N            # fine-tuning steps (default 12000 and 600)
+#   --fashion-cooldown N | --outlier-cooldown N      # each fine-tuning's learning rate falls
+#                                                    # linearly to zero over its last N steps
 #   --photometric none | --zoom-out none             # (--from-scratch) general tiles without them
 #
 # The three models (shipped as pretrained:grey32, pretrained:fashion32, pretrained:fashion32-outlier):
@@ -38,6 +38,7 @@ check_readme=0
 fashion_steps_flag=""
 outlier_steps_flag=""
 fashion_cooldown_flag=""
+outlier_cooldown_flag=""
 out=""
 photometric="16,0.75"
 zoom_out="0.75,0.25"
@@ -51,6 +52,7 @@ while [ $# -gt 0 ]; do
     --fashion-steps) fashion_steps_flag="$2"; shift ;;
     --outlier-steps) outlier_steps_flag="$2"; shift ;;
     --fashion-cooldown) fashion_cooldown_flag="$2"; shift ;;
+    --outlier-cooldown) outlier_cooldown_flag="$2"; shift ;;
     --photometric) photometric="$2"; shift ;;
     --zoom-out) zoom_out="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -72,13 +74,14 @@ mkdir -p "$out"
 
 if [ "$mode" = quick ]; then
   model=(--levels 3 --steps-per-level 2 --hidden 16)
-  general_steps=80; fashion_steps=80; fashion_cooldown=0; outlier_steps=40; batch=32; warmup=20; outlier_warmup=10
+  general_steps=80; fashion_steps=80; fashion_cooldown=0; outlier_steps=40; outlier_cooldown=0; batch=32; warmup=20; outlier_warmup=10
 else
   model=(--preset small)
-  general_steps=3000; fashion_steps=16000; fashion_cooldown=0; outlier_steps=600; batch=64; warmup=200; outlier_warmup=100
+  general_steps=3000; fashion_steps=12000; fashion_cooldown=3000; outlier_steps=600; outlier_cooldown=150; batch=64; warmup=200; outlier_warmup=100
 fi
 fashion_steps="${fashion_steps_flag:-$fashion_steps}"; outlier_steps="${outlier_steps_flag:-$outlier_steps}"
 fashion_cooldown="${fashion_cooldown_flag:-$fashion_cooldown}"
+outlier_cooldown="${outlier_cooldown_flag:-$outlier_cooldown}"
 general_aug=(); outlier_aug=()
 if [ "$photometric" != none ]; then
   general_aug=(--photometric "$photometric"); outlier_aug=(--general-photometric "$photometric")
@@ -112,7 +115,8 @@ else
     --validation 2000 --max-steps "$fashion_steps" --warmup "$warmup" --cooldown "$fashion_cooldown"
   stage fashion-outlier finetune --from "$fashion" --data "fashion-mnist:$data/fashion-mnist" \
     --validation 2000 --outlier-loss ratio --general "$general" --general-data "photos:$photos" \
-    "${outlier_aug[@]}" --max-steps "$outlier_steps" --warmup "$outlier_warmup"
+    "${outlier_aug[@]}" --max-steps "$outlier_steps" --warmup "$outlier_warmup" \
+    --cooldown "$outlier_cooldown"
 fi
 
 evaluate() { # NAME MODEL

@@ -74,9 +74,11 @@ if before:
     last = (f"{offset + last} ({how}, then {last} from those weights with a fresh "
             f"optimizer: `train-general.sh --continue`)")
 objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
+cooldown = cfg.get("cooldown_steps", 0)
+cooldown = f", linear cool-down to zero over the last {cooldown} steps" if cooldown else ""
 settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '
-            f'{cfg["warmup_steps"]} steps, weight decay {cfg["weight_decay"]}, seed {cfg["seed"]}, '
-            f'objective: {objective}')
+            f'{cfg["warmup_steps"]} steps{cooldown}, weight decay {cfg["weight_decay"]}, '
+            f'seed {cfg["seed"]}, objective: {objective}')
 if before and before.get("settings", settings) != settings:
     settings = f'{before["settings"]}; the continued steps: {settings}'
 duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
