@@ -74,8 +74,8 @@ if before:
     last = (f"{offset + last} ({how}, then {last} from those weights with a fresh "
             f"optimizer: `train-general.sh --continue`)")
 objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
-cooldown = cfg.get("cooldown_steps", 0)
-cooldown = f", linear cool-down to zero over the last {cooldown} steps" if cooldown else ""
+cooldown_steps = cfg.get("cooldown_steps", 0)
+cooldown = f", linear cool-down to zero over the last {cooldown_steps} steps" if cooldown_steps else ""
 settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '
             f'{cfg["warmup_steps"]} steps{cooldown}, weight decay {cfg["weight_decay"]}, '
             f'seed {cfg["seed"]}, objective: {objective}')
