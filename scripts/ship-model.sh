@@ -133,6 +133,13 @@ fashion_data() {
     echo "(see \`pretrained:grey32\`'s card), with the general model's augmentation."
   fi
 }
+stage_flags() { # RUN PREFIX: fashion-vs-mnist.sh's flags for the steps and cool-down of a stage's run
+  python3 - "$1/checkpoints/$(cat "$1/checkpoints/latest")/state.json" "$2" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))["config"]
+print(f'--{sys.argv[2]}-steps {cfg["max_steps"]} --{sys.argv[2]}-cooldown {cfg.get("cooldown_steps", 0)}')
+PY
+}
 retrain() {
   if [ "$kind" = general ]; then
     # A continuation repeats the shipped model's own retraining commands (recorded in its
@@ -150,7 +157,12 @@ retrain() {
       echo "bash scripts/ship-model.sh $continued $name"
     fi
   else
-    echo "bash scripts/fashion-vs-mnist.sh --retrain --out runs/fashion-vs-mnist-retrain   # both Fashion-MNIST models"
+    # Every stage's length and cool-down written out, so the command keeps retraining this
+    # model when the script's defaults change.
+    local flags
+    flags="$(stage_flags "$(dirname "$run")/fashion" fashion)"
+    [ "$name" = fashion32 ] || flags="$flags $(stage_flags "$run" outlier)"
+    echo "bash scripts/fashion-vs-mnist.sh --retrain $flags --out runs/fashion-vs-mnist-retrain   # both Fashion-MNIST models"
     echo "bash scripts/ship-model.sh runs/fashion-vs-mnist-retrain/${name/fashion32/fashion} $name"
   fi
 }

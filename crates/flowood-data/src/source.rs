@@ -15,58 +15,57 @@ use crate::idx::read_idx_file;
 use crate::photo_tiles::{PhotoTileConfig, photo_tiles};
 use crate::tiny::TinyImages;
 
-/// The kinds of data flowood reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// Fashion-MNIST IDX files in a folder.
-    FashionMnist,
-    /// One IDX image file of any name, raw or `.gz` (labels optional; no train/test split).
-    Idx,
-    /// MNIST IDX files in a folder.
-    Mnist,
-    /// CIFAR-10 binary batches in a folder.
-    Cifar10,
-    /// CIFAR-100 binary files in a folder (fine labels).
-    Cifar100,
-    /// SVHN `*_32x32.mat` files in a folder.
-    Svhn,
-    /// A folder of PNG/JPEG images (LSUN protocol; labels from subfolder names; no
-    /// train/test split).
-    Folder,
-    /// A folder of photographs cut into tiles, split by photo.
-    Photos,
-    /// An 80M Tiny Images `tiny_images.bin` file (no train/test split).
-    Tiny,
+/// Defines [`SourceKind`], [`SourceKind::ALL`], [`SourceKind::name`] and [`SOURCE_KINDS`]
+/// from one table of `Variant => "name"`, so that a kind is listed once.
+macro_rules! source_kinds {
+    ($(#[doc = $first_doc:literal])* $first:ident => $first_name:literal,
+     $($(#[doc = $doc:literal])* $variant:ident => $name:literal,)*) => {
+        /// The kinds of data flowood reads.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum SourceKind {
+            $(#[doc = $first_doc])* $first,
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl SourceKind {
+            /// Every kind, in the order of [`SOURCE_KINDS`].
+            pub const ALL: [SourceKind; 1 + [$($name),*].len()] =
+                [SourceKind::$first, $(SourceKind::$variant),*];
+
+            /// The name written before the colon of `KIND:PATH`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    SourceKind::$first => $first_name,
+                    $(SourceKind::$variant => $name,)*
+                }
+            }
+        }
+
+        /// The names accepted before the colon.
+        pub const SOURCE_KINDS: &str = concat!($first_name $(, ", ", $name)*);
+    };
 }
 
-impl SourceKind {
-    /// Every kind, in the order of [`SOURCE_KINDS`].
-    pub const ALL: [SourceKind; 9] = [
-        SourceKind::FashionMnist,
-        SourceKind::Mnist,
-        SourceKind::Idx,
-        SourceKind::Cifar10,
-        SourceKind::Cifar100,
-        SourceKind::Svhn,
-        SourceKind::Folder,
-        SourceKind::Photos,
-        SourceKind::Tiny,
-    ];
-
-    /// The name written before the colon of `KIND:PATH`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceKind::FashionMnist => "fashion-mnist",
-            SourceKind::Mnist => "mnist",
-            SourceKind::Idx => "idx",
-            SourceKind::Cifar10 => "cifar10",
-            SourceKind::Cifar100 => "cifar100",
-            SourceKind::Svhn => "svhn",
-            SourceKind::Folder => "folder",
-            SourceKind::Photos => "photos",
-            SourceKind::Tiny => "tiny",
-        }
-    }
+source_kinds! {
+    /// Fashion-MNIST IDX files in a folder.
+    FashionMnist => "fashion-mnist",
+    /// MNIST IDX files in a folder.
+    Mnist => "mnist",
+    /// One IDX image file of any name, raw or `.gz` (labels optional; no train/test split).
+    Idx => "idx",
+    /// CIFAR-10 binary batches in a folder.
+    Cifar10 => "cifar10",
+    /// CIFAR-100 binary files in a folder (fine labels).
+    Cifar100 => "cifar100",
+    /// SVHN `*_32x32.mat` files in a folder.
+    Svhn => "svhn",
+    /// A folder of PNG/JPEG images (LSUN protocol; labels from subfolder names; no
+    /// train/test split).
+    Folder => "folder",
+    /// A folder of photographs cut into tiles, split by photo.
+    Photos => "photos",
+    /// An 80M Tiny Images `tiny_images.bin` file (no train/test split).
+    Tiny => "tiny",
 }
 
 /// A dataset named as `KIND:PATH`, e.g. `fashion-mnist:data/fashion-mnist`, or
@@ -81,10 +80,6 @@ pub struct DataSource {
     /// The label file of an `idx` source, if named explicitly.
     pub labels: Option<PathBuf>,
 }
-
-/// The names accepted before the colon.
-pub const SOURCE_KINDS: &str =
-    "fashion-mnist, mnist, idx, cifar10, cifar100, svhn, folder, photos, tiny";
 
 impl FromStr for DataSource {
     type Err = DataError;
