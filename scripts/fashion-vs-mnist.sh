@@ -91,7 +91,7 @@ fi
 if [ "$zoom_out" != none ]; then
   general_aug+=(--zoom-out "$zoom_out"); outlier_aug+=(--general-zoom-out "$zoom_out")
 fi
-common=(--batch-size "$batch" --eval-every 0 --checkpoint-every 100 --resume --quiet)
+common=(--batch-size "$batch" --eval-every 0 --checkpoint-every 100 --resume)
 stage() { # NAME: run the rest of the arguments unless NAME/model.bpk exists
   local name="$1"; shift
   if [ -f "$out/$name/model.bpk" ]; then echo "== $name: done before"; return; fi

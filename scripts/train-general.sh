@@ -38,7 +38,7 @@ cargo build --release -p flowood-cli --quiet
 # horizontal flips as for every photo set.
 augment=(--photometric 16,0.75 --zoom-out 0.75,0.25)
 lr=(); [ -z "${LR:-}" ] || lr=(--lr "$LR")
-run=("${lr[@]}" --max-steps "${MAX_STEPS:-60000}" --checkpoint-every 250 --eval-every 500 --threads 2 --resume --quiet --out "$out")
+run=("${lr[@]}" --max-steps "${MAX_STEPS:-60000}" --checkpoint-every 250 --eval-every 500 --threads 2 --resume --out "$out")
 if [ "${3:-}" = --continue ]; then
   mkdir -p "$out"
   [ -f "$out/continued-from.json" ] || python3 - "models/$name/README.md" > "$out/continued-from.json" <<'PY'
