@@ -43,11 +43,11 @@ pub struct FinetuneArgs {
     pub general_data: Option<DataSource>,
     /// Random contrast and brightness for --general-data, as CONTRAST,BRIGHTNESS (see
     /// --photometric); give the general model's training setting.
-    #[arg(long, value_parser = parse_arg::<Photometric>)]
+    #[arg(long, requires = "general_data", value_parser = parse_arg::<Photometric>)]
     pub general_photometric: Option<Photometric>,
     /// Random zoom-out for --general-data, as PROBABILITY,MIN_SCALE (see --zoom-out); give
     /// the general model's training setting.
-    #[arg(long, value_parser = parse_arg::<ZoomOut>)]
+    #[arg(long, requires = "general_data", value_parser = parse_arg::<ZoomOut>)]
     pub general_zoom_out: Option<ZoomOut>,
     /// Weight lambda of the outlier term.
     #[arg(long, default_value_t = OutlierLoss::default().lambda)]
@@ -86,13 +86,10 @@ pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Resul
     let data = training_data(
         args,
         &config,
-        tune.general_data
-            .as_ref()
-            .filter(|_| objective.uses_general_data())
-            .map(|source| {
-                let augment = augmentation(source, tune.general_photometric, tune.general_zoom_out);
-                (source, augment)
-            }),
+        tune.general_data.as_ref().map(|source| {
+            let augment = augmentation(source, tune.general_photometric, tune.general_zoom_out);
+            (source, augment)
+        }),
     )?;
     let start = with_head(start, objective, &data)?;
     let summary = fit(device, args, objective, start, general.as_ref(), &data)?;
@@ -109,7 +106,13 @@ fn general_model(
     config: &GlowConfig,
 ) -> Result<Option<Glow>, CliError> {
     if !objective.uses_general_model() {
-        return Ok(None);
+        return match args.general {
+            Some(_) => Err(CliError::Usage(
+                "--general is used only by --outlier-loss ratio and --supervised: add one or drop it"
+                    .into(),
+            )),
+            None => Ok(None),
+        };
     }
     let Some(source) = &args.general else {
         let flag = if objective.is_supervised() {
@@ -163,6 +166,16 @@ fn objective(
         lambda: tune.lambda,
         temperature: tune.temperature,
     };
+    if tune.margin.is_some() && tune.outlier_loss != Some(OutlierArg::Margin) {
+        return Err(CliError::Usage(
+            "--margin is used only by --outlier-loss margin: add it or drop --margin".into(),
+        ));
+    }
+    if tune.outlier_loss.is_none() && tune.general_data.is_some() {
+        return Err(CliError::Usage(
+            "--general-data is used only by --outlier-loss: add it or drop --general-data".into(),
+        ));
+    }
     let objective = match (tune.outlier_loss, args.supervised) {
         (None, false) => return Ok(Objective::Nll),
         (None, true) => return Ok(supervised(args, None)),

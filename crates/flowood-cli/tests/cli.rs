@@ -546,6 +546,53 @@ fn an_epoch_count_that_overflows_the_steps_is_refused() {
     assert!(!dir.path().join("run").join("model.bpk").exists());
 }
 
+/// A flag that the chosen objective would not use is refused before any work, so that nobody
+/// believes a run used a general model or general data it ignored.
+#[test]
+fn flags_the_objective_would_ignore_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let photos = format!(
+        "photos:{}",
+        data_dir().unwrap().join("general-photos").display()
+    );
+    let finetune = |extra: &[&str]| {
+        let mut args = vec!["finetune", "--from", "pretrained:fashion32", "--data"];
+        let data = fashion();
+        args.push(&data);
+        args.extend_from_slice(extra);
+        args.extend(["--max-steps", "1", "--out", out.to_str().unwrap()]);
+        run_err(&args)
+    };
+    let err = finetune(&["--general", "pretrained:grey32"]);
+    assert!(err.contains("--general is used only by"), "{err}");
+    let err = finetune(&["--general-data", &photos]);
+    assert!(
+        err.contains("--general-data is used only by --outlier-loss"),
+        "{err}"
+    );
+    let err = finetune(&["--general-zoom-out", "0.75,0.25"]);
+    assert!(err.contains("--general-data"), "{err}");
+    let with_ratio = ["--outlier-loss", "ratio", "--general", "pretrained:grey32"];
+    let err = finetune(
+        &[
+            &with_ratio[..],
+            &["--general-data", &photos, "--margin", "5"],
+        ]
+        .concat(),
+    );
+    assert!(
+        err.contains("--margin is used only by --outlier-loss margin"),
+        "{err}"
+    );
+
+    let mut args = tiny_train(&out, 1);
+    args.extend(["--general", "pretrained:grey32"].map(String::from));
+    let err = run_err(&args);
+    assert!(err.contains("--general is used only by"), "{err}");
+    assert!(!out.exists(), "a refused run created its output folder");
+}
+
 #[test]
 fn ood_names_that_would_break_reports_or_repeat_are_refused() {
     let dir = tempfile::tempdir().unwrap();
