@@ -102,7 +102,10 @@ pub fn run_err<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
 
 /// The first `n` MNIST test images as an IDX file of another name (no labels beside it), and
 /// the same images as single PNG files in a folder.
-#[allow(dead_code)] // used by cli.rs and supervised.rs, not failures.rs
+#[allow(
+    dead_code,
+    reason = "each test binary compiles this module; failures.rs makes no digits"
+)]
 pub fn digits(dir: &Path, n: usize) -> (String, String) {
     let mnist = data_dir().expect("set FLOWOOD_DATA").join("mnist");
     let raw = std::fs::read(mnist.join("t10k-images-idx3-ubyte")).unwrap();
