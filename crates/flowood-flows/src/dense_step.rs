@@ -35,7 +35,7 @@ impl DenseStep {
         shape: [usize; 3],
         hidden: usize,
         kind: CouplingKind,
-        rng: &mut impl Rng,
+        rng: &mut (impl Rng + Clone + Send + Sync + 'static),
         device: &Device,
     ) -> Result<Self, FlowError> {
         let dims = shape.iter().product();

@@ -18,24 +18,11 @@ pub fn trainable<const D: usize>(
     Param::from_tensor(host_tensor(values, shape, device))
 }
 
-/// A fixed float parameter holding `values`: saved with the model, never trained (it never
-/// requires a gradient, so no optimizer updates it).
-///
-/// The only float parameters of this kind are the orthogonal mixing matrices of dense flow
-/// steps ([`crate::OrthogonalMix`]); all other fixed state is integer ([`buffer`]).
-pub fn fixed<const D: usize>(
-    values: Vec<f64>,
-    shape: [usize; D],
-    device: &Device,
-) -> Param<Tensor<D>> {
-    Param::from_tensor(host_tensor(values, shape, device)).set_require_grad(false)
-}
-
 /// An integer buffer: saved with the model, never trained.
 ///
 /// Fixed state (the LU permutation and signs, the ActNorm "initialised" marker) is stored as
-/// integer parameters, so every float parameter of a flowood model but [`fixed`] ones is
-/// trainable.
+/// integer parameters, so every float parameter of a flowood model but the orthogonal mixing
+/// matrices of dense flow steps ([`crate::OrthogonalMix`]) is trainable.
 pub fn buffer<const D: usize>(
     values: Vec<i64>,
     shape: [usize; D],
@@ -49,9 +36,17 @@ pub fn buffer<const D: usize>(
 
 /// Samples `n` values from `N(0, std^2)` with the host RNG.
 pub fn normal_values(rng: &mut impl Rng, n: usize, std: f64) -> Vec<f64> {
-    (0..n)
-        .map(|_| std * rng.sample::<f64, _>(StandardNormal))
-        .collect()
+    standard_normals(rng).take(n).map(|v| std * v).collect()
+}
+
+/// Moves `rng` on exactly as [`normal_values`] of `n` values would, keeping none of them.
+pub fn skip_normal_values(rng: &mut impl Rng, n: usize) {
+    standard_normals(rng).take(n).for_each(drop);
+}
+
+/// Endless `N(0, 1)` draws from the host RNG.
+fn standard_normals(rng: &mut impl Rng) -> impl Iterator<Item = f64> + '_ {
+    std::iter::repeat_with(move || rng.sample::<f64, _>(StandardNormal))
 }
 
 /// Replaces the value of a trainable parameter, keeping its id (used by data-dependent init).

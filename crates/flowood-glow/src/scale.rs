@@ -48,7 +48,7 @@ impl GlowScale {
     pub fn new(
         config: &GlowConfig,
         i: usize,
-        rng: &mut impl Rng,
+        rng: &mut (impl Rng + Clone + Send + Sync + 'static),
         device: &Device,
     ) -> Result<Self, GlowError> {
         let c = config.flow_channels(i);

@@ -158,6 +158,26 @@ fn save_load_and_safetensors_round_trips_are_bit_identical() {
     }
 }
 
+/// A dense Glow's mixing matrices take minutes to compute at colour sizes (a QR decomposition
+/// each); the ones a load replaces must never be computed.
+#[test]
+fn loading_a_dense_glow_never_computes_the_mixings_it_replaces() {
+    let glow = model(Architecture::Dense);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.bpk");
+    glow.save(&path).unwrap();
+    let fresh = glow.config.init(&Device::flex(), 7).unwrap();
+    // A clone shares the lazy state: computing the original would initialise it too.
+    let probe = fresh.scales[0].dense_steps[0].mix.weight.clone();
+    let loaded = fresh.load_weights(&path).unwrap();
+    assert!(
+        !probe.is_initialized(),
+        "loading computed a mixing it replaced"
+    );
+    let mixing = |g: &Glow| g.scales[0].dense_steps[0].mix.weight.val().into_data();
+    assert_eq!(mixing(&loaded), mixing(&glow));
+}
+
 #[test]
 fn dense_safetensors_names_are_the_documented_ones() {
     let glow = model(Architecture::Dense);
