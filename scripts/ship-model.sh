@@ -25,7 +25,8 @@ data="${FLOWOOD_DATA:-data}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flowood-target}"
 flowood="$CARGO_TARGET_DIR/release/flowood"
 [ -x "$flowood" ] || cargo build --release -p flowood-cli --quiet
-ckpt="$run/checkpoints/$(cat "$run/checkpoints/latest")"
+latest_checkpoint() { echo "$1/checkpoints/$(cat "$1/checkpoints/latest")"; } # RUN: its newest checkpoint folder
+ckpt="$(latest_checkpoint "$run")"
 out="models/$name"
 mkdir -p "$out"
 "$flowood" export --model "$ckpt/model.bpk" --out "$out/model.safetensors" > /dev/null
@@ -134,7 +135,7 @@ fashion_data() {
   fi
 }
 stage_flags() { # RUN PREFIX: fashion-vs-mnist.sh's flags for the steps and cool-down of a stage's run
-  python3 - "$1/checkpoints/$(cat "$1/checkpoints/latest")/state.json" "$2" <<'PY'
+  python3 - "$(latest_checkpoint "$1")/state.json" "$2" <<'PY'
 import json, sys
 cfg = json.load(open(sys.argv[1]))["config"]
 print(f'--{sys.argv[2]}-steps {cfg["max_steps"]} --{sys.argv[2]}-cooldown {cfg.get("cooldown_steps", 0)}')

@@ -3,13 +3,13 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use rand::Rng;
 
 use crate::actnorm::ActNorm;
 use crate::coupling::{Coupling, CouplingKind};
 use crate::error::FlowError;
 use crate::layer::{FlowOutput, InvertibleLayer};
 use crate::orthogonal_mix::OrthogonalMix;
+use crate::param_init::LazyRng;
 
 /// A flow step that sees its input `[B, C, H, W]` as one vector of `D = C*H*W` values.
 ///
@@ -35,7 +35,7 @@ impl DenseStep {
         shape: [usize; 3],
         hidden: usize,
         kind: CouplingKind,
-        rng: &mut (impl Rng + Clone + Send + Sync + 'static),
+        rng: &mut impl LazyRng,
         device: &Device,
     ) -> Result<Self, FlowError> {
         let dims = shape.iter().product();

@@ -47,7 +47,7 @@ pub use host::{host_tensor, to_host};
 pub use invconv::InvConv1x1;
 pub use layer::{FlowOutput, InvertibleLayer, zero_logdet};
 pub use orthogonal_mix::OrthogonalMix;
-pub use param_init::{normal_values, trainable};
+pub use param_init::{LazyRng, normal_values, trainable};
 pub use pointwise::pointwise;
 pub use split::{merge, split};
 pub use squeeze::{squeeze, unsqueeze};

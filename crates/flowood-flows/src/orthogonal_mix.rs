@@ -8,7 +8,7 @@ use rand::Rng;
 use crate::error::FlowError;
 use crate::host::host_tensor;
 use crate::layer::{FlowOutput, InvertibleLayer, zero_logdet};
-use crate::param_init::{normal_values, skip_normal_values};
+use crate::param_init::{LazyRng, normal_values, skip_normal_values};
 use crate::pointwise::pointwise;
 
 /// `y = Q x` at every pixel, with `Q` a random orthogonal matrix drawn once and never trained.
@@ -30,10 +30,11 @@ impl OrthogonalMix {
     /// and the QR decomposition (O(C^3): minutes for the 3072 dimensions of a colour dense
     /// scale) happen on the weight's first use, from a copy of `rng` taken here: a model
     /// whose weights are then loaded from a file never computes `Q`.
-    pub fn new<R>(channels: usize, rng: &mut R, device: &Device) -> Result<Self, FlowError>
-    where
-        R: Rng + Clone + Send + Sync + 'static,
-    {
+    pub fn new(
+        channels: usize,
+        rng: &mut impl LazyRng,
+        device: &Device,
+    ) -> Result<Self, FlowError> {
         if channels == 0 {
             return Err(FlowError::ZeroSize {
                 what: "OrthogonalMix channels",

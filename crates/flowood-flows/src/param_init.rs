@@ -34,6 +34,12 @@ pub fn buffer<const D: usize>(
     )
 }
 
+/// A host RNG that a lazily initialised parameter can keep a copy of until its first use
+/// (see [`crate::OrthogonalMix::new`]); every seeded RNG of the crates is one.
+pub trait LazyRng: Rng + Clone + Send + Sync + 'static {}
+
+impl<R: Rng + Clone + Send + Sync + 'static> LazyRng for R {}
+
 /// Samples `n` values from `N(0, std^2)` with the host RNG.
 pub fn normal_values(rng: &mut impl Rng, n: usize, std: f64) -> Vec<f64> {
     standard_normals(rng).take(n).map(|v| std * v).collect()

@@ -3,9 +3,8 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use flowood_flows::{
-    DenseStep, FlowOutput, FlowStep, InvertibleLayer, merge, split, squeeze, unsqueeze,
+    DenseStep, FlowOutput, FlowStep, InvertibleLayer, LazyRng, merge, split, squeeze, unsqueeze,
 };
-use rand::Rng;
 
 use crate::config::{Architecture, GlowConfig, PriorKind};
 use crate::error::GlowError;
@@ -48,7 +47,7 @@ impl GlowScale {
     pub fn new(
         config: &GlowConfig,
         i: usize,
-        rng: &mut (impl Rng + Clone + Send + Sync + 'static),
+        rng: &mut impl LazyRng,
         device: &Device,
     ) -> Result<Self, GlowError> {
         let c = config.flow_channels(i);
