@@ -89,12 +89,12 @@ pub struct TrainArgs {
     /// wrong-class term against --general. The data must have labels.
     #[arg(long)]
     pub supervised: bool,
-    /// Weight lambda of the supervised wrong-class term.
-    #[arg(long, default_value_t = ClassConditionalLoss::default().lambda)]
-    pub wrong_class_lambda: f64,
-    /// Temperature T of the supervised wrong-class term.
-    #[arg(long, default_value_t = ClassConditionalLoss::default().temperature)]
-    pub wrong_class_temperature: f64,
+    /// Weight lambda of the supervised wrong-class term (unset: the method's default).
+    #[arg(long, help = with_default("Weight lambda of the wrong-class term of --supervised", ClassConditionalLoss::default().lambda))]
+    pub wrong_class_lambda: Option<f64>,
+    /// Temperature T of the supervised wrong-class term (unset: the method's default).
+    #[arg(long, help = with_default("Temperature T of the wrong-class term of --supervised", ClassConditionalLoss::default().temperature))]
+    pub wrong_class_temperature: Option<f64>,
     /// The frozen general model (a model.bpk or `pretrained:NAME`) of the ratio objectives:
     /// `finetune --outlier-loss ratio` and `--supervised`.
     #[arg(long, value_parser = parse_arg::<ModelSource>)]
@@ -112,6 +112,13 @@ pub struct TrainArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// Help text of an optional flag whose unset value is `default`: the flag is `None` when not
+/// given, so that a run can refuse it where its objective would ignore it, and the help still
+/// shows the value used.
+pub fn with_default(text: &str, default: f64) -> String {
+    format!("{text} [default: {default}]")
 }
 
 /// clap parser for the types written as text: KIND:PATH ([`DataSource`]),

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::error::CliError;
 use crate::load_data::load_split;
 use crate::model_args::ModelArgs;
-use crate::train_args::{TrainArgs, parse_arg};
+use crate::train_args::{TrainArgs, parse_arg, with_default};
 
 /// Outlier objective of `flowood finetune`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,12 +49,12 @@ pub struct FinetuneArgs {
     /// the general model's training setting.
     #[arg(long, requires = "general_data", value_parser = parse_arg::<ZoomOut>)]
     pub general_zoom_out: Option<ZoomOut>,
-    /// Weight lambda of the outlier term.
-    #[arg(long, default_value_t = OutlierLoss::default().lambda)]
-    pub lambda: f64,
-    /// Temperature T of the outlier term.
-    #[arg(long, default_value_t = OutlierLoss::default().temperature)]
-    pub temperature: f64,
+    /// Weight lambda of the outlier term (unset: the method's default).
+    #[arg(long, help = with_default("Weight lambda of the outlier term of --outlier-loss ratio", OutlierLoss::default().lambda))]
+    pub lambda: Option<f64>,
+    /// Temperature T of the outlier term (unset: the method's default).
+    #[arg(long, help = with_default("Temperature T of the outlier term of --outlier-loss ratio", OutlierLoss::default().temperature))]
+    pub temperature: Option<f64>,
     /// Margin of the margin loss in nats per image (default: D = C*H*W).
     #[arg(long)]
     pub margin: Option<f64>,
@@ -69,6 +69,7 @@ pub fn train(device: &Device, model: &ModelArgs, args: &TrainArgs) -> Result<(),
     } else {
         Objective::Nll
     };
+    refuse_ignored_flags(args, objective)?;
     let general = general_model(device, args, objective, &config)?;
     let data = training_data(args, &config, None)?;
     let glow = with_head(config.init(device, args.seed)?, objective, &data)?;
@@ -82,6 +83,7 @@ pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Resul
     let start = tune.from.load(device)?;
     let config = start.config.clone();
     let objective = objective(tune, args, &config)?;
+    refuse_ignored_flags(args, objective)?;
     let general = general_model(device, args, objective, &config)?;
     let data = training_data(
         args,
@@ -97,6 +99,26 @@ pub fn finetune(device: &Device, tune: &FinetuneArgs, args: &TrainArgs) -> Resul
     Ok(())
 }
 
+/// Refuses the shared training flags that `objective` would ignore, before any work is done:
+/// a run that silently trained without them would look like one that used them.
+fn refuse_ignored_flags(args: &TrainArgs, objective: Objective) -> Result<(), CliError> {
+    if args.general.is_some() && !objective.uses_general_model() {
+        return Err(CliError::Usage(
+            "--general is used only by --outlier-loss ratio and --supervised: add one or drop it"
+                .into(),
+        ));
+    }
+    let wrong_class_flags = args.wrong_class_lambda.or(args.wrong_class_temperature);
+    if wrong_class_flags.is_some() && !objective.is_supervised() {
+        return Err(CliError::Usage(
+            "--wrong-class-lambda and --wrong-class-temperature are used only by --supervised: \
+             add it or drop them"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The frozen general model of `objective`, if it needs one; it must share the flow
 /// architecture of the trained model (`config`).
 fn general_model(
@@ -106,13 +128,7 @@ fn general_model(
     config: &GlowConfig,
 ) -> Result<Option<Glow>, CliError> {
     if !objective.uses_general_model() {
-        return match args.general {
-            Some(_) => Err(CliError::Usage(
-                "--general is used only by --outlier-loss ratio and --supervised: add one or drop it"
-                    .into(),
-            )),
-            None => Ok(None),
-        };
+        return Ok(None);
     }
     let Some(source) = &args.general else {
         let flag = if objective.is_supervised() {
@@ -148,34 +164,28 @@ fn with_head(model: Glow, objective: Objective, data: &TrainData) -> Result<Glow
 /// The objective of `--supervised`, with the outlier term `outlier` on general batches, if
 /// any.
 fn supervised(args: &TrainArgs, outlier: Option<OutlierLoss>) -> Objective {
+    let default = ClassConditionalLoss::default();
     Objective::Supervised {
         wrong_class: ClassConditionalLoss {
-            lambda: args.wrong_class_lambda,
-            temperature: args.wrong_class_temperature,
+            lambda: args.wrong_class_lambda.unwrap_or(default.lambda),
+            temperature: args.wrong_class_temperature.unwrap_or(default.temperature),
         },
         outlier,
     }
 }
 
+/// The objective of `finetune`'s flags, after refusing the flags it would ignore.
 fn objective(
     tune: &FinetuneArgs,
     args: &TrainArgs,
     config: &GlowConfig,
 ) -> Result<Objective, CliError> {
+    refuse_ignored_outlier_flags(tune)?;
+    let default = OutlierLoss::default();
     let outlier = OutlierLoss {
-        lambda: tune.lambda,
-        temperature: tune.temperature,
+        lambda: tune.lambda.unwrap_or(default.lambda),
+        temperature: tune.temperature.unwrap_or(default.temperature),
     };
-    if tune.margin.is_some() && tune.outlier_loss != Some(OutlierArg::Margin) {
-        return Err(CliError::Usage(
-            "--margin is used only by --outlier-loss margin: add it or drop --margin".into(),
-        ));
-    }
-    if tune.outlier_loss.is_none() && tune.general_data.is_some() {
-        return Err(CliError::Usage(
-            "--general-data is used only by --outlier-loss: add it or drop --general-data".into(),
-        ));
-    }
     let objective = match (tune.outlier_loss, args.supervised) {
         (None, false) => return Ok(Objective::Nll),
         (None, true) => return Ok(supervised(args, None)),
@@ -197,6 +207,22 @@ fn objective(
         ));
     }
     Ok(objective)
+}
+
+/// Refuses the outlier flags of `finetune` that its --outlier-loss (or its absence) would
+/// ignore, as [`refuse_ignored_flags`] does for the shared ones.
+fn refuse_ignored_outlier_flags(tune: &FinetuneArgs) -> Result<(), CliError> {
+    let ratio_flags = tune.lambda.or(tune.temperature);
+    let refusal = if ratio_flags.is_some() && tune.outlier_loss != Some(OutlierArg::Ratio) {
+        "--lambda and --temperature are used only by --outlier-loss ratio: add it or drop them"
+    } else if tune.margin.is_some() && tune.outlier_loss != Some(OutlierArg::Margin) {
+        "--margin is used only by --outlier-loss margin: add it or drop --margin"
+    } else if tune.outlier_loss.is_none() && tune.general_data.is_some() {
+        "--general-data is used only by --outlier-loss: add it or drop --general-data"
+    } else {
+        return Ok(());
+    };
+    Err(CliError::Usage(refusal.into()))
 }
 
 /// The method's augmentation for `source` plus the optional changes meant for a general

@@ -74,6 +74,10 @@ fn help_explains_every_flag() {
     ] {
         assert!(text.contains(flag), "finetune --help lacks {flag}");
     }
+    // The objective flags are unset unless given (so that a run can refuse them), and the
+    // help still shows the value an unset flag stands for.
+    let lambda = flowood::objectives::OutlierLoss::default().lambda;
+    assert!(text.contains(&format!("[default: {lambda}]")), "{text}");
 }
 
 #[test]
@@ -585,11 +589,28 @@ fn flags_the_objective_would_ignore_are_refused() {
         err.contains("--margin is used only by --outlier-loss margin"),
         "{err}"
     );
+    let ratio_only = "--lambda and --temperature are used only by --outlier-loss ratio";
+    let err = finetune(&["--lambda", "100"]);
+    assert!(err.contains(ratio_only), "{err}");
+    let err = finetune(&[
+        "--outlier-loss",
+        "margin",
+        "--general-data",
+        &photos,
+        "--temperature",
+        "5",
+    ]);
+    assert!(err.contains(ratio_only), "{err}");
 
-    let mut args = tiny_train(&out, 1);
-    args.extend(["--general", "pretrained:grey32"].map(String::from));
-    let err = run_err(&args);
+    let train = |extra: &[&str]| {
+        let mut args = tiny_train(&out, 1);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        run_err(&args)
+    };
+    let err = train(&["--general", "pretrained:grey32"]);
     assert!(err.contains("--general is used only by"), "{err}");
+    let err = train(&["--wrong-class-temperature", "10"]);
+    assert!(err.contains("are used only by --supervised"), "{err}");
     assert!(!out.exists(), "a refused run created its output folder");
 }
 
