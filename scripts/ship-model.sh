@@ -80,8 +80,17 @@ cooldown = f", linear cool-down to zero over the last {cooldown_steps} steps" if
 settings = (f'batch {cfg["batch_size"]}, Adamax lr {cfg["learning_rate"]}, warm-up '
             f'{cfg["warmup_steps"]} steps{cooldown}, weight decay {cfg["weight_decay"]}, '
             f'seed {cfg["seed"]}, objective: {objective}')
-if before and before.get("settings", settings) != settings:
-    settings = f'{before["settings"]}; the continued steps: {settings}'
+if before:
+    # Each stage's settings with its steps ("steps A-B: ..."; a card of one stage has no
+    # label), this run's appended, or its range joined to the last stage's if they agree.
+    prior = before.get("settings", settings)
+    stages = [[int(a), int(b), s] for a, b, s in re.findall(r"steps (\d+)-(\d+): ([^;]+)", prior)]
+    stages = stages or [[1, offset, prior]]
+    if stages[-1][2] == settings:
+        stages[-1][1] = offset + state["step"]
+    else:
+        stages.append([offset + 1, offset + state["step"], settings])
+    settings = "; ".join(f"steps {a}-{b}: {s}" for a, b, s in stages)
 duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
 # The environment of the retraining commands (train-general.sh's LR and MAX_STEPS): each run's
 # rate and where it stopped; a continuation's first run is the shipped model's.
