@@ -60,10 +60,11 @@ fi
 mapfile -t info < <(python3 - "$run/metrics.jsonl" "$ckpt/state.json" "$run/continued-from.json" <<'PY'
 import json, os, re, sys
 state = json.load(open(sys.argv[2]))
-last, cfg = state["step"], state["config"]
+step, cfg = state["step"], state["config"]
+steps = str(step)
 before = json.load(open(sys.argv[3])) if os.path.exists(sys.argv[3]) else None
 offset = before["steps"] if before else 0
-rows = [r for r in map(json.loads, open(sys.argv[1])) if r["step"] <= last]
+rows = [r for r in map(json.loads, open(sys.argv[1])) if r["step"] <= step]
 hours = sum(cfg["batch_size"] / r["images_per_second"] for r in rows if r["kind"] == "step") / 3600
 evals = ", ".join(f'{offset + r["step"]}: {r["test_bits_per_dim"]:.3f}' for r in rows if r["kind"] == "eval")
 if before:
@@ -72,8 +73,8 @@ if before:
     # The shipped model's own history, from its card's steps row ("N" or "N (how)").
     history = before.get("history", str(offset))
     how = history[history.index("(") + 1:history.rindex(")")] if "(" in history else f"{offset} from scratch"
-    last = (f"{offset + last} ({how}, then {last} from those weights with a fresh "
-            f"optimizer: `train-general.sh --continue`)")
+    steps = (f"{offset + step} ({how}, then {step} from those weights with a fresh "
+             f"optimizer: `train-general.sh --continue`)")
 objective = ", ".join(f"{k} {v}" for k, v in cfg["objective"].items())
 cooldown_steps = cfg.get("cooldown_steps", 0)
 cooldown = f", linear cool-down to zero over the last {cooldown_steps} steps" if cooldown_steps else ""
@@ -87,22 +88,22 @@ if before:
     stages = [[int(a), int(b), s] for a, b, s in re.findall(r"steps (\d+)-(\d+): ([^;]+)", prior)]
     stages = stages or [[1, offset, prior]]
     if stages[-1][2] == settings:
-        stages[-1][1] = offset + state["step"]
+        stages[-1][1] = offset + step
     else:
-        stages.append([offset + 1, offset + state["step"], settings])
+        stages.append([offset + 1, offset + step, settings])
     settings = "; ".join(f"steps {a}-{b}: {s}" for a, b, s in stages)
 duration = f"{hours:.2f} h" if hours >= 1 else f"{60 * hours:.0f} min"
 # The environment of the retraining commands (train-general.sh's LR and MAX_STEPS): each run's
 # rate and where it stopped; a continuation's first run is the shipped model's.
 # A continued-from.json written before it recorded settings gives no rate for its first run.
-here = f'LR={cfg["learning_rate"]} MAX_STEPS={state["step"]} '
+here = f'LR={cfg["learning_rate"]} MAX_STEPS={step} '
 if before:
     before_lr = re.search(r"Adamax lr ([^,;]+)", before.get("settings", ""))
     before_rate = f"LR={before_lr.group(1)} " if before_lr else ""
     env, continued_env = f"{before_rate}MAX_STEPS={offset} ", here
 else:
     env, continued_env = here, ""
-print(last, duration, settings, evals or "none", env, continued_env, sep="\n")
+print(steps, duration, settings, evals or "none", env, continued_env, sep="\n")
 PY
 )
 steps="${info[0]}"; step_time="${info[1]}"; settings="${info[2]}"; evals="${info[3]}"
