@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use clap::Args;
 use flowood::data::{DataSource, Photometric, ZoomOut};
+use flowood::host::MAX_THREADS;
 use flowood::objectives::ClassConditionalLoss;
 use flowood::pretrained::ModelSource;
 use flowood::train::TrainConfig;
@@ -131,10 +132,12 @@ where
     spec.parse().map_err(|e: T::Err| e.to_string())
 }
 
-/// clap parser for --threads: a whole number of at least 1 (0 threads would run nothing).
+/// clap parser for --threads: a whole number from 1 (0 threads would run nothing) to
+/// [`MAX_THREADS`] (each thread holds a batch's tensors).
 pub fn parse_threads(spec: &str) -> Result<usize, String> {
     match spec.parse::<usize>() {
         Ok(0) => Err("the thread count must be at least 1".into()),
+        Ok(n) if n > MAX_THREADS => Err(format!("the thread count must be at most {MAX_THREADS}")),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{spec}` is not a whole number of threads")),
     }

@@ -375,6 +375,15 @@ fn data_parallel_training_runs_and_bad_thread_counts_fail() {
         &["--threads", "two"],
     ));
     assert!(err.contains("`two` is not a whole number"), "{err}");
+    // A count no machine has cores for is refused, not run (it hung in the shard search).
+    let too_many = (flowood::host::MAX_THREADS + 1).to_string();
+    let err = run_err(score_cmd(
+        "m.bpk",
+        "mnist:x",
+        Path::new("s.csv"),
+        &["--threads", &too_many],
+    ));
+    assert!(err.contains("at most"), "{err}");
 }
 
 #[test]

@@ -14,8 +14,9 @@ use crate::resize::short_side_centre_crop;
 /// File extensions (lower case) treated as images.
 const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 
-/// The most memory one image may take to decode (256 MiB: a 48-megapixel RGB photo takes
-/// 144 MiB), so that a huge image cannot exhaust memory when a few dozen pixels are wanted.
+/// The most memory one image may take to decode, or to resize (256 MiB: a 48-megapixel RGB
+/// photo takes 144 MiB), so that a huge image cannot exhaust memory when a few dozen pixels
+/// are wanted.
 pub const MAX_DECODE_BYTES: u64 = 256 << 20;
 
 /// A file that was found but could not be used, and why.
@@ -142,7 +143,9 @@ pub fn read_folder(dir: impl AsRef<Path>, size: u32) -> Result<FolderImages> {
     let decoded: Vec<(PathBuf, Result<Vec<u8>>)> = list_images(dir)?
         .into_par_iter()
         .map(|path| {
-            let chw = read_image(&path).map(|img| rgb_to_chw(&short_side_centre_crop(&img, size)));
+            let chw = read_image(&path)
+                .and_then(|img| short_side_centre_crop(&img, size, &path))
+                .map(|img| rgb_to_chw(&img));
             (path, chw)
         })
         .collect();

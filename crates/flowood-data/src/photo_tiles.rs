@@ -67,8 +67,11 @@ pub struct PhotoTiles {
 
 /// Number of tiles one photo of `width x height` yields: for each short side `s`, the photo
 /// scaled to `(w', h')` (short side `s`, long side rounded) gives
-/// `floor(w'/tile) * floor(h'/tile)` tiles.
+/// `floor(w'/tile) * floor(h'/tile)` tiles (none for a tile of 0 pixels).
 pub fn tiles_per_photo(width: u32, height: u32, short_sides: &[u32], tile: u32) -> usize {
+    if tile == 0 {
+        return 0;
+    }
     short_sides
         .iter()
         .map(|&s| {
@@ -162,7 +165,7 @@ fn tiles_of_photo(path: &Path, config: &PhotoTileConfig) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut current = photo;
     for side in sides {
-        current = resize_rgb(&current, short_side_size(width, height, side));
+        current = resize_rgb(&current, short_side_size(width, height, side), path)?;
         cut_tiles(&current, config.tile, &mut out);
     }
     Ok(out)

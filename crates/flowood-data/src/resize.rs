@@ -1,12 +1,15 @@
 //! Resizing: bilinear resampling of uint8 sets (28x28 digits to 32x32) and short-side
 //! resizing of decoded photos (LSUN protocol and photo tiles).
 
+use std::path::Path;
+
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use rayon::prelude::*;
 
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
+use crate::folder::MAX_DECODE_BYTES;
 
 impl ImageSet {
     /// Every image resampled to `height x width` by bilinear interpolation with pixel centres
@@ -78,15 +81,45 @@ pub fn short_side_size(width: u32, height: u32, short: u32) -> (u32, u32) {
     }
 }
 
-/// Resizes to `(width, height)` with a triangle (bilinear) filter, which the `image` crate
-/// widens when shrinking, so large photos are averaged rather than aliased.
-pub(crate) fn resize_rgb(img: &RgbImage, (width, height): (u32, u32)) -> RgbImage {
-    imageops::resize(img, width, height, FilterType::Triangle)
+/// Resizes `img` (decoded from `path`) to `(width, height)` with a triangle (bilinear)
+/// filter, which the `image` crate widens when shrinking, so large photos are averaged rather
+/// than aliased. A resize that would take more than [`MAX_DECODE_BYTES`] is an error naming
+/// the file: a thin strip of a few pixels (1x100000, a few kB as PNG) scaled to a short side
+/// of 512 would need a 79 GB image.
+pub(crate) fn resize_rgb(
+    img: &RgbImage,
+    (width, height): (u32, u32),
+    path: &Path,
+) -> Result<RgbImage> {
+    let bytes = resize_bytes(img.width(), (width, height));
+    if bytes > u128::from(MAX_DECODE_BYTES) {
+        return Err(DataError::Format {
+            path: path.to_path_buf(),
+            offset: 0,
+            message: format!(
+                "image is {}x{}: resizing it to {width}x{height} needs more than {} MiB \
+                 (is it a thin strip?)",
+                img.width(),
+                img.height(),
+                MAX_DECODE_BYTES >> 20
+            ),
+        });
+    }
+    Ok(imageops::resize(img, width, height, FilterType::Triangle))
 }
 
-/// The LSUN protocol: scale so the short side is `size`, then crop the central square.
-pub(crate) fn short_side_centre_crop(img: &RgbImage, size: u32) -> RgbImage {
+/// Peak bytes of the `image` crate's resize of an image `source_width` wide to `(width,
+/// height)`: its vertical pass writes `source_width x height` RGBA f32 pixels, then the
+/// horizontal pass the 8-bit RGB result.
+fn resize_bytes(source_width: u32, (width, height): (u32, u32)) -> u128 {
+    let height = u128::from(height);
+    u128::from(source_width) * height * 16 + u128::from(width) * height * 3
+}
+
+/// The LSUN protocol: scale `img` (decoded from `path`) so the short side is `size`, then crop
+/// the central square.
+pub(crate) fn short_side_centre_crop(img: &RgbImage, size: u32, path: &Path) -> Result<RgbImage> {
     let (w, h) = short_side_size(img.width(), img.height(), size);
-    let scaled = resize_rgb(img, (w, h));
-    imageops::crop_imm(&scaled, (w - size) / 2, (h - size) / 2, size, size).to_image()
+    let scaled = resize_rgb(img, (w, h), path)?;
+    Ok(imageops::crop_imm(&scaled, (w - size) / 2, (h - size) / 2, size, size).to_image())
 }

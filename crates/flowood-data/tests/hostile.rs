@@ -11,8 +11,8 @@ use common::{MI_COMPRESSED, bytes, gzip, idx_bytes, mat_header, write};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use flowood_data::{
-    DataError, DataSource, MAX_DECODE_BYTES, Prepare, Split, list_images, load_mnist, read_folder,
-    read_idx_images, read_image, read_mat,
+    DataError, DataSource, MAX_DECODE_BYTES, PhotoTileConfig, Prepare, Split, list_images,
+    load_mnist, photo_tiles, read_folder, read_idx_images, read_image, read_mat, tiles_per_photo,
 };
 
 /// A small PNG at `path`.
@@ -132,6 +132,35 @@ fn huge_images_are_refused_before_decoding() {
         other => panic!("expected Format, got {other:?}"),
     }
     assert!(err.to_string().contains("huge.png"));
+}
+
+#[test]
+fn thin_strips_are_refused_before_resizing() {
+    // 1x100000 pixels, a few kB as PNG: scaled to a short side of 64 (folder) or 512 (photo
+    // tiles) it would take gigabytes.
+    let dir = tempfile::tempdir().unwrap();
+    image::RgbImage::from_pixel(1, 100_000, image::Rgb([9, 9, 9]))
+        .save(dir.path().join("strip.png"))
+        .unwrap();
+    png(&dir.path().join("good.png"), 1);
+    let before = peak_rss();
+    let folder = read_folder(dir.path(), 64).unwrap();
+    let tiles = photo_tiles(dir.path(), &PhotoTileConfig::default()).unwrap();
+    assert!(peak_rss().saturating_sub(before) < 64 << 20);
+    assert_eq!(folder.files, [dir.path().join("good.png")]);
+    for skipped in [&folder.skipped, &tiles.skipped] {
+        assert_eq!(skipped.len(), 1);
+        let message = skipped[0].error.to_string();
+        assert!(
+            message.contains("strip.png") && message.contains("1x100000"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        tiles_per_photo(12, 9, &[64], 0),
+        0,
+        "a 0-pixel tile divides nothing"
+    );
 }
 
 #[test]

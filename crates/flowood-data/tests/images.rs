@@ -1,6 +1,8 @@
 //! Image folders (LSUN protocol) and photo tiles on small generated photos.
 
-use flowood_data::{PhotoTileConfig, photo_tiles, read_folder, tiles_per_photo};
+use flowood_data::{
+    ImageSet, PhotoTileConfig, photo_tiles, read_folder, save_grid, tiles_per_photo,
+};
 use image::{Rgb, RgbImage};
 
 /// A photo whose pixel colour encodes its position, saved as PNG.
@@ -90,4 +92,21 @@ fn photo_tiles_count_and_split_by_photo() {
         })
         .collect();
     assert!(other_seeds.iter().any(|t| *t != tiles.test_photos));
+}
+
+#[test]
+fn a_grid_has_at_most_one_column_per_image() {
+    // Two 3x4 grey images: with 2 pixels of padding, two columns make a 2+2*(4+2) = 14 pixel
+    // wide grid, whatever the number of columns asked for (it once sized the canvas by it).
+    let dir = tempfile::tempdir().unwrap();
+    let set = ImageSet::new((0..24).collect(), [2, 1, 3, 4], None).unwrap();
+    for columns in [2, 3, usize::MAX] {
+        let path = dir.path().join(format!("grid-{columns}.png"));
+        save_grid(&set, columns, 2, &path).unwrap();
+        let grid = image::open(&path).unwrap().to_luma8();
+        assert_eq!(grid.dimensions(), (14, 7), "{columns} columns");
+        assert_eq!(grid.get_pixel(2 + 6 + 3, 2 + 2).0, [12 + 2 * 4 + 3]);
+    }
+    let err = save_grid(&set, 1, usize::MAX, &dir.path().join("x.png")).unwrap_err();
+    assert!(err.to_string().contains("too large for a PNG"), "{err}");
 }

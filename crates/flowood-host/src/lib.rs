@@ -12,4 +12,4 @@ mod threads;
 
 pub use allocator::keep_freed_memory;
 pub use atomic_write::{AtomicWriteError, write_atomically, write_file_atomically};
-pub use threads::map_on_threads;
+pub use threads::{MAX_THREADS, map_on_threads};

@@ -1,6 +1,12 @@
 //! Running independent pieces of work on one thread each, for the CPU backends, whose kernels
 //! keep about one core busy at Glow's batch sizes (used by training shards and batch scoring).
 
+/// The most threads flowood runs a piece of work on at once (training shards, scored
+/// batches): more than the cores of any machine it targets. Each thread holds a batch's
+/// tensors, so a larger count only costs memory and threads; the CLI refuses one, and the
+/// library's thread settings are clamped to it.
+pub const MAX_THREADS: usize = 256;
+
 /// `work` applied to every item, each on its own scoped thread (a single item: on this
 /// thread), results in item order. A panic in any thread is resumed on this one.
 pub fn map_on_threads<T, R, F>(items: Vec<T>, work: F) -> Vec<R>

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use flowood_data::{ImageSet, Prepare};
 use flowood_glow::Glow;
-use flowood_host::{map_on_threads, write_file_atomically};
+use flowood_host::{MAX_THREADS, map_on_threads, write_file_atomically};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::{Pixels, ScoreBatch};
@@ -158,10 +158,10 @@ impl Detector {
         })
     }
 
-    /// Scores `threads` batches at once, one thread each (at least 1). On Flex and NdArray
-    /// set it to the number of cores; on GPU devices leave 1.
+    /// Scores `threads` batches at once, one thread each (clamped to 1..=[`MAX_THREADS`]). On
+    /// Flex and NdArray set it to the number of cores; on GPU devices leave 1.
     pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = threads.clamp(1, MAX_THREADS);
         self
     }
 

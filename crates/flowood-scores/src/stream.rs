@@ -3,7 +3,7 @@
 //! at these batch sizes).
 
 use flowood_glow::{Glow, LogLikelihoodValues};
-use flowood_host::map_on_threads;
+use flowood_host::{MAX_THREADS, map_on_threads};
 
 use crate::batch::ScoreBatch;
 use crate::complexity::png_bits_per_dim;
@@ -59,11 +59,12 @@ impl DatasetScorer {
         self
     }
 
-    /// Scores up to `threads` batches at once, one thread each (default 1; 0 counts as 1).
+    /// Scores up to `threads` batches at once, one thread each (default 1; clamped to
+    /// 1..=[`MAX_THREADS`]).
     /// Worth it on CPU backends (e.g. the number of cores); on a GPU leave 1. The table is
     /// the same, in the same order.
     pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = threads.clamp(1, MAX_THREADS);
         self
     }
 

@@ -26,10 +26,12 @@ pub struct ParallelPass<R> {
     pub reports: Vec<R>,
 }
 
-/// The number of equal shards (at most `threads`) that divides every batch size in `sizes`;
-/// 1 when no larger count does.
+/// The number of equal shards (at most `threads`, and at most the smallest batch: a shard
+/// holds at least one image) that divides every batch size in `sizes`; 1 when no larger
+/// count does.
 pub fn shard_count(threads: usize, sizes: &[usize]) -> usize {
-    (1..=threads.max(1))
+    let most = sizes.iter().copied().min().unwrap_or(1);
+    (1..=threads.min(most).max(1))
         .rev()
         .find(|s| sizes.iter().all(|n| n % s == 0))
         .unwrap_or(1)

@@ -77,6 +77,10 @@ fn shard_count_is_the_largest_divisor_of_every_batch_up_to_threads() {
             assert_eq!(larger, None, "{threads} {sizes:?} -> {count}");
         }
     }
+    // Never more shards than images, and no search through an absurd thread count.
+    assert_eq!(shard_count(usize::MAX, &[64, 48]), 16);
+    assert_eq!(shard_count(usize::MAX, &[5]), 5);
+    assert_eq!(shard_count(3, &[]), 1);
 }
 
 #[test]
