@@ -77,15 +77,38 @@ impl MatData {
 
 /// Reads every numeric variable of a level-5 MAT file, compressed or not.
 pub fn read_mat(path: impl AsRef<Path>) -> Result<Vec<MatArray>> {
-    let path = path.as_ref();
+    Ok(read_mat_where(path.as_ref(), &|_| true)?.arrays)
+}
+
+/// The numeric variables of a MAT file that a reader keeps, and the names of those it skipped.
+pub(crate) struct Variables<'k> {
+    /// Which variables, by name, to decode and keep.
+    keep: &'k dyn Fn(&str) -> bool,
+    /// The kept variables, in file order.
+    pub arrays: Vec<MatArray>,
+    /// The names of the numeric variables skipped, in file order.
+    pub skipped: Vec<String>,
+}
+
+/// The numeric variables of the MAT file at `path` whose names `keep` accepts. The values of
+/// the others are never decoded and their bytes are dropped once their name is read, so a file
+/// padded with other variables takes no more memory than its largest element.
+pub(crate) fn read_mat_where<'k>(
+    path: &Path,
+    keep: &'k dyn Fn(&str) -> bool,
+) -> Result<Variables<'k>> {
     let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
     let endian = parse_header(path, &raw)?;
     let mut cursor = Cursor::new(path, &raw[HEADER..], HEADER as u64, endian);
-    let mut arrays = Vec::new();
+    let mut vars = Variables {
+        keep,
+        arrays: Vec::new(),
+        skipped: Vec::new(),
+    };
     while cursor.remaining() > 0 {
-        read_top_element(&mut cursor, &mut arrays)?;
+        read_top_element(&mut cursor, &mut vars)?;
     }
-    Ok(arrays)
+    Ok(vars)
 }
 
 /// Checks the header and returns the file's byte order.
@@ -120,28 +143,28 @@ fn bad_magic(path: &Path, offset: u64, expected: &str, found: &[u8]) -> DataErro
     }
 }
 
-/// Reads one top-level element, appending any numeric variable it holds.
-fn read_top_element(cursor: &mut Cursor, arrays: &mut Vec<MatArray>) -> Result<()> {
+/// Reads one top-level element into `vars`.
+fn read_top_element(cursor: &mut Cursor, vars: &mut Variables) -> Result<()> {
     let offset = cursor.offset();
     let (kind, data) = read_element(cursor)?;
     if kind == MI_COMPRESSED {
-        read_compressed(cursor, data, offset, arrays)
+        read_compressed(cursor, data, offset, vars)
     } else {
-        keep_matrix(cursor, kind, data, offset, arrays)
+        keep_matrix(cursor, kind, data, offset, vars)
     }
 }
 
-/// Appends the variable of an `miMATRIX` element if it is numeric; other elements are skipped.
+/// Reads the variable of an `miMATRIX` element into `vars`; other elements are skipped.
 fn keep_matrix(
     cursor: &Cursor,
     kind: u32,
     data: &[u8],
     offset: u64,
-    arrays: &mut Vec<MatArray>,
+    vars: &mut Variables,
 ) -> Result<()> {
     if kind == MI_MATRIX {
         let mut inner = Cursor::new(cursor.path(), data, offset + 8, cursor.endian());
-        arrays.extend(parse_matrix(&mut inner)?);
+        parse_matrix(&mut inner, vars)?;
     }
     Ok(())
 }
@@ -149,12 +172,7 @@ fn keep_matrix(
 /// Reads the elements of an `miCOMPRESSED` element's zlib stream one at a time, inflating
 /// each only up to the size its tag declares (plus padding), so that a small compressed
 /// element cannot expand beyond what it claims to hold.
-fn read_compressed(
-    cursor: &Cursor,
-    data: &[u8],
-    offset: u64,
-    arrays: &mut Vec<MatArray>,
-) -> Result<()> {
+fn read_compressed(cursor: &Cursor, data: &[u8], offset: u64, vars: &mut Variables) -> Result<()> {
     let path = cursor.path();
     let mut zlib = flate2::read::ZlibDecoder::new(data);
     loop {
@@ -173,7 +191,7 @@ fn read_compressed(
                 message: "compressed element inside a compressed element".into(),
             });
         }
-        keep_matrix(&inner, kind, data, offset + 8, arrays)?;
+        keep_matrix(&inner, kind, data, offset + 8, vars)?;
     }
 }
 
@@ -218,10 +236,11 @@ fn read_element<'a>(cursor: &mut Cursor<'a>) -> Result<(u32, &'a [u8])> {
     Ok((first, data))
 }
 
-/// Parses the sub-elements of an `miMATRIX`; `None` for non-numeric classes.
-fn parse_matrix(cursor: &mut Cursor) -> Result<Option<MatArray>> {
+/// Parses the sub-elements of an `miMATRIX` into `vars`: a numeric variable `vars` keeps is
+/// decoded and kept, another numeric one is named in its skipped list, anything else ignored.
+fn parse_matrix(cursor: &mut Cursor, vars: &mut Variables) -> Result<()> {
     if cursor.remaining() == 0 {
-        return Ok(None); // empty matrix element: MATLAB writes these for [] values
+        return Ok(()); // empty matrix element: MATLAB writes these for [] values
     }
     let flags = expect_element(cursor, &[MI_UINT32], "array flags")?;
     let class = decode_u32(flags, cursor.endian())
@@ -230,7 +249,7 @@ fn parse_matrix(cursor: &mut Cursor) -> Result<Option<MatArray>> {
         .unwrap_or(0)
         & 0xff;
     if !NUMERIC_CLASSES.contains(&class) {
-        return Ok(None);
+        return Ok(());
     }
     let dims = expect_element(cursor, &[MI_INT32], "dimensions")?;
     let dims: Vec<usize> = decode_u32(dims, cursor.endian())
@@ -239,6 +258,10 @@ fn parse_matrix(cursor: &mut Cursor) -> Result<Option<MatArray>> {
         .collect();
     let name = expect_element(cursor, &[MI_INT8], "array name")?;
     let name = String::from_utf8_lossy(name).into_owned();
+    if !(vars.keep)(&name) {
+        vars.skipped.push(name);
+        return Ok(());
+    }
     let offset = cursor.offset();
     let (kind, real) = read_element(cursor)?;
     let data = decode_numeric(cursor, kind, real, offset)?;
@@ -253,7 +276,8 @@ fn parse_matrix(cursor: &mut Cursor) -> Result<Option<MatArray>> {
             ),
         });
     }
-    Ok(Some(MatArray { name, dims, data }))
+    vars.arrays.push(MatArray { name, dims, data });
+    Ok(())
 }
 
 /// Reads an element and checks its type.

@@ -8,14 +8,15 @@ use std::path::Path;
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
 use crate::layout::column_major_planes_to_row_major;
-use crate::mat::{MatArray, MatData, read_mat};
+use crate::mat::{MatArray, MatData, Variables, read_mat_where};
 
 /// Reads an SVHN MAT file (compressed or not) into a labelled RGB set.
 pub fn read_svhn(path: impl AsRef<Path>) -> Result<ImageSet> {
     let path = path.as_ref();
-    let mut arrays = read_mat(path)?;
-    let x = take_variable(path, &mut arrays, "X")?;
-    let y = take_variable(path, &mut arrays, "y")?;
+    // Only X and y are decoded: a file holding other large variables reads in the memory of X.
+    let mut vars = read_mat_where(path, &|name| name == "X" || name == "y")?;
+    let x = take_variable(path, &mut vars, "X")?;
+    let y = take_variable(path, &mut vars, "y")?;
     let [h, w, c, n] = image_dims(path, &x)?;
     let MatData::U8(pixels) = x.data else {
         return Err(format_error(path, "`X` is not stored as uint8"));
@@ -33,14 +34,19 @@ pub fn read_svhn(path: impl AsRef<Path>) -> Result<ImageSet> {
     ImageSet::new(images, [n, c, h, w], Some(labels))
 }
 
-/// Removes the named variable from the list, or reports which variables there are.
-fn take_variable(path: &Path, arrays: &mut Vec<MatArray>, name: &str) -> Result<MatArray> {
-    match arrays.iter().position(|a| a.name == name) {
-        Some(i) => Ok(arrays.swap_remove(i)),
+/// Removes the named variable from those read, or reports which variables there are.
+fn take_variable(path: &Path, vars: &mut Variables, name: &str) -> Result<MatArray> {
+    match vars.arrays.iter().position(|a| a.name == name) {
+        Some(i) => Ok(vars.arrays.swap_remove(i)),
         None => Err(DataError::MissingVariable {
             path: path.to_path_buf(),
             name: name.to_string(),
-            found: arrays.iter().map(|a| a.name.clone()).collect(),
+            found: vars
+                .arrays
+                .iter()
+                .map(|a| a.name.clone())
+                .chain(vars.skipped.iter().cloned())
+                .collect(),
         }),
     }
 }

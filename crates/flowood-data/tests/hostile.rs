@@ -7,12 +7,16 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{MI_COMPRESSED, bytes, gzip, idx_bytes, mat_header, write};
+use common::{
+    CLASS_INT8, MI_COMPRESSED, MI_INT8, MatVar, bytes, gzip, idx_bytes, mat_file, mat_header,
+    svhn_vars, write,
+};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use flowood_data::{
     DataError, DataSource, MAX_DECODE_BYTES, PhotoTileConfig, Prepare, Split, list_images,
-    load_mnist, photo_tiles, read_folder, read_idx_images, read_image, read_mat, tiles_per_photo,
+    load_mnist, photo_tiles, read_folder, read_idx_images, read_image, read_mat, read_svhn,
+    tiles_per_photo,
 };
 
 /// A small PNG at `path`.
@@ -132,6 +136,38 @@ fn huge_images_are_refused_before_decoding() {
         other => panic!("expected Format, got {other:?}"),
     }
     assert!(err.to_string().contains("huge.png"));
+}
+
+#[test]
+fn svhn_decodes_only_x_and_y() {
+    // Beside X and y, an int8 variable of 64 MiB zeros (64 kB compressed): decoded, as every
+    // variable once was, it took 64 MiB inflated plus 512 MiB as f64.
+    let dir = tempfile::tempdir().unwrap();
+    let mut vars = svhn_vars(&bytes(2 * 3072, 5), &[1, 7]);
+    vars.push(MatVar {
+        name: "junk",
+        class: CLASS_INT8,
+        dims: vec![64 << 20, 1],
+        kind: MI_INT8,
+        data: vec![0; 64 << 20],
+    });
+    let path = write(dir.path(), "padded.mat", &mat_file(&vars, true));
+    drop(vars);
+    let before = peak_rss();
+    let set = read_svhn(&path).unwrap();
+    let grown = peak_rss().saturating_sub(before);
+    assert_eq!((set.len(), set.labels()), (2, Some(&[1, 7][..])));
+    assert!(grown < 128 << 20, "peak memory grew by {grown} bytes");
+    // The variables it skipped are still named when one it needs is missing.
+    let mut vars = svhn_vars(&bytes(3072, 5), &[1]);
+    vars[1].name = "labels";
+    let path = write(dir.path(), "no-y.mat", &mat_file(&vars, false));
+    match read_svhn(&path).unwrap_err() {
+        DataError::MissingVariable { name, found, .. } => {
+            assert_eq!((name.as_str(), found), ("y", vec!["labels".to_string()]));
+        }
+        other => panic!("expected MissingVariable, got {other:?}"),
+    }
 }
 
 #[test]

@@ -70,6 +70,7 @@ pub const MI_DOUBLE: u32 = 9;
 pub const MI_MATRIX: u32 = 14;
 pub const MI_COMPRESSED: u32 = 15;
 pub const CLASS_DOUBLE: u32 = 6;
+pub const CLASS_INT8: u32 = 8;
 pub const CLASS_UINT8: u32 = 9;
 
 /// A MATLAB variable to write: name, class, dimensions, stored element type and raw data.
