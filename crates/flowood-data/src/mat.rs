@@ -92,7 +92,8 @@ pub(crate) struct Variables<'k> {
 
 /// The numeric variables of the MAT file at `path` whose names `keep` accepts. The values of
 /// the others are never decoded and their bytes are dropped once their name is read, so a file
-/// padded with other variables takes no more memory than its largest element.
+/// padded with other variables takes the memory of the file and of its largest element, not
+/// that of every variable decoded.
 pub(crate) fn read_mat_where<'k>(
     path: &Path,
     keep: &'k dyn Fn(&str) -> bool,
