@@ -8,6 +8,35 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{DataError, Result};
 
+/// Opens `path` for reading if it is a regular file (links followed). Anything else is an
+/// error before it is opened: a device such as `/dev/zero` never ends, and opening a named
+/// pipe blocks until something writes to it, so either would hang a read instead of failing.
+pub(crate) fn open_regular(path: &Path) -> Result<File> {
+    let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "a device, pipe or socket"
+        };
+        let message = format!("not a regular file: {kind}");
+        return Err(DataError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, message),
+        ));
+    }
+    File::open(path).map_err(|e| DataError::io(path, e))
+}
+
+/// The whole of the regular file at `path` ([`open_regular`]).
+pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| DataError::io(path, e))?;
+    Ok(bytes)
+}
+
 /// Bytes reserved up front by [`Stream::read_up_to`]; beyond that the buffer grows only with
 /// the data actually read, so a header declaring terabytes costs nothing until they arrive.
 const INITIAL_RESERVE: u64 = 1 << 20;
@@ -27,8 +56,7 @@ pub(crate) struct Stream {
 impl Stream {
     /// Opens `path` and detects gzip from its first two bytes.
     pub(crate) fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| DataError::io(path, e))?;
-        let mut buffered = BufReader::new(file);
+        let mut buffered = BufReader::new(open_regular(path)?);
         let head = buffered.fill_buf().map_err(|e| DataError::io(path, e))?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
         let reader: Box<dyn Read> = if gzip {

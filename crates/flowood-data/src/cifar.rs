@@ -9,6 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::bytes::read_regular;
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
 
@@ -27,7 +28,7 @@ pub struct Cifar100 {
 /// Reads one CIFAR-10 binary batch file.
 pub fn read_cifar10(path: impl AsRef<Path>) -> Result<ImageSet> {
     let path = path.as_ref();
-    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let raw = read_regular(path)?;
     let mut labels = parse_records(path, &raw, &[10])?;
     let images = pixels(&raw, 1);
     ImageSet::new(images, [labels[0].len(), 3, 32, 32], labels.pop())
@@ -36,7 +37,7 @@ pub fn read_cifar10(path: impl AsRef<Path>) -> Result<ImageSet> {
 /// Reads one CIFAR-100 binary file (`train.bin` or `test.bin`).
 pub fn read_cifar100(path: impl AsRef<Path>) -> Result<Cifar100> {
     let path = path.as_ref();
-    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let raw = read_regular(path)?;
     let mut labels = parse_records(path, &raw, &[20, 100])?;
     let fine = labels.pop();
     let coarse_labels = labels.pop().unwrap_or_default();

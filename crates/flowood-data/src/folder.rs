@@ -1,11 +1,13 @@
 //! Folders of PNG/JPEG images (LSUN, CelebA, any photo collection), searched recursively.
 
 use std::collections::HashSet;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use image::{ImageReader, Limits, RgbImage};
 use rayon::prelude::*;
 
+use crate::bytes::open_regular;
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
 use crate::layout::rgb_to_chw;
@@ -109,8 +111,7 @@ pub fn read_image(path: impl AsRef<Path>) -> Result<RgbImage> {
             source,
         },
     };
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| DataError::io(path, e))?
+    let mut reader = ImageReader::new(BufReader::new(open_regular(path)?))
         .with_guessed_format()
         .map_err(|e| DataError::io(path, e))?;
     let mut limits = Limits::default();

@@ -10,7 +10,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::bytes::{Cursor, Endian};
+use crate::bytes::{Cursor, Endian, read_regular};
 use crate::error::{DataError, Result};
 
 const MI_INT8: u32 = 1;
@@ -98,7 +98,7 @@ pub(crate) fn read_mat_where<'k>(
     path: &Path,
     keep: &'k dyn Fn(&str) -> bool,
 ) -> Result<Variables<'k>> {
-    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let raw = read_regular(path)?;
     let endian = parse_header(path, &raw)?;
     let mut cursor = Cursor::new(path, &raw[HEADER..], HEADER as u64, endian);
     let mut vars = Variables {

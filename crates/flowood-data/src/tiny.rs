@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::bytes::open_regular;
 use crate::dataset::ImageSet;
 use crate::error::{DataError, Result};
 use crate::layout::column_major_planes_to_row_major;
@@ -28,7 +29,7 @@ impl TinyImages {
     /// Opens the file and checks that it holds whole records.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let file = File::open(&path).map_err(|e| DataError::io(&path, e))?;
+        let file = open_regular(&path)?;
         let bytes = file.metadata().map_err(|e| DataError::io(&path, e))?.len();
         let whole = bytes / RECORD as u64 * RECORD as u64;
         if whole != bytes {

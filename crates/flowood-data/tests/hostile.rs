@@ -15,8 +15,8 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use flowood_data::{
     DataError, DataSource, MAX_DECODE_BYTES, PhotoTileConfig, Prepare, Split, list_images,
-    load_mnist, photo_tiles, read_folder, read_idx_images, read_image, read_mat, read_svhn,
-    tiles_per_photo,
+    load_mnist, photo_tiles, read_cifar10, read_folder, read_idx_images, read_image, read_mat,
+    read_svhn, tiles_per_photo,
 };
 
 /// A small PNG at `path`.
@@ -136,6 +136,47 @@ fn huge_images_are_refused_before_decoding() {
         other => panic!("expected Format, got {other:?}"),
     }
     assert!(err.to_string().contains("huge.png"));
+}
+
+/// `read` run on another thread, or `None` if it has not returned within 20 seconds (the
+/// thread is then left behind: a hang must fail the test, not stall the suite).
+fn within_a_while<T: Send + 'static>(read: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(read()));
+    receive
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .ok()
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_named_pipes_are_refused_not_read_forever() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    // /dev/zero never ends; opening a named pipe blocks until a writer comes.
+    symlink("/dev/zero", d.join("data_batch_1.bin")).unwrap();
+    symlink("/dev/zero", d.join("train_32x32.mat")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe.png"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    png(&d.join("good.png"), 1);
+    let errors = within_a_while(move || {
+        let cifar = read_cifar10(d.join("data_batch_1.bin")).unwrap_err();
+        let mat = read_mat(d.join("train_32x32.mat")).unwrap_err();
+        let folder = read_folder(&d, 8).unwrap();
+        (cifar, mat, folder.skipped, folder.files)
+    })
+    .expect("a read hung");
+    let (cifar, mat, skipped, files) = errors;
+    for err in [cifar.to_string(), mat.to_string()] {
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    assert_eq!(files, [dir.path().join("good.png")]);
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0].error.to_string().contains("pipe.png"));
 }
 
 #[test]
