@@ -8,33 +8,16 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{DataError, Result};
 
-/// Opens `path` for reading if it is a regular file (links followed). Anything else is an
-/// error before it is opened: a device such as `/dev/zero` never ends, and opening a named
-/// pipe blocks until something writes to it, so either would hang a read instead of failing.
+/// Opens the regular file at `path` ([`flowood_host::open_regular`]: a device or a named pipe
+/// would hang the read), its error naming the file.
 pub(crate) fn open_regular(path: &Path) -> Result<File> {
-    let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
-    if !meta.is_file() {
-        let kind = if meta.is_dir() {
-            "a folder"
-        } else {
-            "a device, pipe or socket"
-        };
-        let message = format!("not a regular file: {kind}");
-        return Err(DataError::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, message),
-        ));
-    }
-    File::open(path).map_err(|e| DataError::io(path, e))
+    flowood_host::open_regular(path).map_err(|e| DataError::io(path, e))
 }
 
-/// The whole of the regular file at `path` ([`open_regular`]).
+/// The whole of the regular file at `path` ([`flowood_host::read_regular`]), its error
+/// naming the file.
 pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    open_regular(path)?
-        .read_to_end(&mut bytes)
-        .map_err(|e| DataError::io(path, e))?;
-    Ok(bytes)
+    flowood_host::read_regular(path).map_err(|e| DataError::io(path, e))
 }
 
 /// Bytes reserved up front by [`Stream::read_up_to`]; beyond that the buffer grows only with

@@ -8,7 +8,6 @@
 //! Files are written through `flowood_host::write_atomically`, so a crash never leaves a
 //! half-written model behind.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +70,8 @@ impl Glow {
     /// re-initialised by [`Glow::initialize`].
     pub fn load(path: &Path, device: &Device) -> Result<Self, GlowError> {
         let cfg = config_path(path);
-        let json = std::fs::read_to_string(&cfg).map_err(|e| io_err("reading config", &cfg, e))?;
+        let json = flowood_host::read_regular_to_string(&cfg)
+            .map_err(|e| io_err("reading config", &cfg, e))?;
         let json: serde_json::Value =
             serde_json::from_str(&json).map_err(|e| io_err("parsing config", &cfg, e))?;
         let recorded = json.get(CHECKSUM_KEY).cloned();
@@ -150,6 +150,7 @@ impl Glow {
     /// framework under the same names) into this model. Every tensor must be present with the
     /// right shape, and the weights are checked as [`Glow::load_weights`] checks them.
     pub fn import_safetensors(self, path: &Path) -> Result<Self, GlowError> {
+        flowood_host::ensure_regular(path).map_err(|e| io_err("importing", path, e))?;
         self.import_store(SafetensorsStore::from_file(path), path)
     }
 
@@ -197,7 +198,7 @@ pub fn config_path(path: &Path) -> PathBuf {
 /// allocates the declared size (up to 100 MiB) before reading it. Files too short for a
 /// header, or with a wrong magic number, are left to Burn's own errors.
 fn check_declared_metadata(path: &Path) -> Result<(), GlowError> {
-    let mut file = File::open(path).map_err(|e| io_err("opening", path, e))?;
+    let mut file = flowood_host::open_regular(path).map_err(|e| io_err("opening", path, e))?;
     let len = file
         .metadata()
         .map_err(|e| io_err("reading", path, e))?
@@ -224,7 +225,7 @@ fn check_declared_metadata(path: &Path) -> Result<(), GlowError> {
 
 /// CRC-32 of the file at `path`.
 fn file_checksum(path: &Path) -> Result<u32, GlowError> {
-    let bytes = std::fs::read(path).map_err(|e| io_err("reading", path, e))?;
+    let bytes = flowood_host::read_regular(path).map_err(|e| io_err("reading", path, e))?;
     Ok(crc32fast::hash(&bytes))
 }
 

@@ -236,3 +236,40 @@ fn a_burnpack_header_declaring_more_metadata_than_the_file_holds_is_refused() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_model_file_that_is_a_pipe_or_device_is_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let (glow, path) = saved_tiny(dir.path(), 3);
+    // model.bpk replaced by a named pipe: opening it blocked until a writer came.
+    std::fs::remove_file(&path).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let config = glow.config.clone();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let load = Glow::load(&path, &Device::flex()).unwrap_err().to_string();
+        let fresh = config.init(&Device::flex(), 0).unwrap();
+        let import = fresh
+            .import_safetensors(std::path::Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        send.send((load, import))
+    });
+    // A hang fails the test (the thread is left behind) instead of stalling the suite.
+    let (load, import) = receive
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a read hung");
+    assert!(
+        load.contains("model.bpk") && load.contains("not a regular file"),
+        "{load}"
+    );
+    assert!(
+        import.contains("/dev/zero") && import.contains("not a regular file"),
+        "{import}"
+    );
+}

@@ -311,10 +311,11 @@ impl Detector {
             path: path.clone(),
             reason,
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ScoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text =
+            flowood_host::read_regular_to_string(&path).map_err(|source| ScoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
         let settings: Settings = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
         if settings.format != FORMAT || settings.version != VERSION {
             return Err(bad(format!(

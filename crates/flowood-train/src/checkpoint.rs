@@ -159,8 +159,8 @@ pub fn load_checkpoint(out: &Path, device: &Device) -> Result<Option<Restored>, 
     };
     let dir = root.join(name.trim());
     let state_path = dir.join("state.json");
-    let json =
-        std::fs::read_to_string(&state_path).map_err(|e| io_err("reading", &state_path, e))?;
+    let json = flowood_host::read_regular_to_string(&state_path)
+        .map_err(|e| io_err("reading", &state_path, e))?;
     let state: TrainState =
         serde_json::from_str(&json).map_err(|e| io_err("parsing", &state_path, e))?;
     let model = Glow::load(&dir.join("model.bpk"), device)?;
