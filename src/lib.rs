@@ -12,7 +12,7 @@
 //! - [`scores`]: anomaly scorers (likelihood, ratio, per-scale, complexity, typicality) and
 //!   metrics (AUROC, AUPR, FPR@95TPR);
 //! - [`train`]: optimizer and training;
-//! - [`host`]: atomic file writes and work on threads, shared by the crates;
+//! - [`host`]: atomic file writes, regular-file reads and work on threads, shared by the crates;
 //! - [`pretrained`]: pretrained models by name (`pretrained:grey32`), with model cards;
 //!
 //! and chooses a backend at run time with [`backend::parse_device`].
