@@ -2,8 +2,9 @@
 //! file or folder they write goes through [`write_atomically`], and independent pieces of work
 //! run on threads with [`map_on_threads`], and [`keep_freed_memory`] tunes the C allocator for
 //! the CPU backends' large short-lived buffers; user files are read only if they are regular
-//! files ([`open_regular`]: a device or named pipe would hang the read). With the feature `fuzz`, `fuzz` holds the
-//! mutation fuzzing that flowood's tests run on every parser of user files.
+//! files ([`open_regular`]: a device or named pipe would hang the read). With the feature
+//! `fuzz`, `fuzz` holds the mutation fuzzing that flowood's tests run on every parser of user
+//! files.
 
 mod allocator;
 mod atomic_write;

@@ -152,7 +152,7 @@ pub fn has_checkpoint(out: &Path) -> bool {
 pub fn load_checkpoint(out: &Path, device: &Device) -> Result<Option<Restored>, TrainError> {
     let root = checkpoints_dir(out);
     let latest = root.join("latest");
-    let name = match std::fs::read_to_string(&latest) {
+    let name = match flowood_host::read_regular_to_string(&latest) {
         Ok(name) => name,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err("reading", &latest, e)),

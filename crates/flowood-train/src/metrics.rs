@@ -73,7 +73,7 @@ impl MetricsWriter {
     }
 
     fn records_up_to(path: &Path, step: usize) -> Result<Vec<String>, TrainError> {
-        let file = match File::open(path) {
+        let file = match flowood_host::open_regular(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io_err("reading", path, e)),
